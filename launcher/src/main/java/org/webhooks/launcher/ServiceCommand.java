@@ -1,0 +1,50 @@
+package org.webhooks.launcher;
+
+import java.util.concurrent.Callable;
+import org.webhooks.schemas.KafkaClients;
+import org.webhooks.schemas.WebhooksConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/**
+ * One service as its own process, against configured or running infrastructure; operators scale a
+ * service by running more of these (each is one member of that service's consumer group).
+ */
+abstract class ServiceCommand implements Callable<Integer> {
+
+  @Spec CommandSpec spec;
+
+  abstract String serviceName();
+
+  @Override
+  public Integer call() throws Exception {
+    WebhooksConfig config = StackConnection.resolve(SettingsOptions.resolve(spec));
+    KafkaClients.ensureTopics(config);
+    try (ServiceHost host = new ServiceHost()) {
+      host.start(Services.create(serviceName(), config));
+      host.awaitShutdown();
+    }
+    return 0;
+  }
+
+  /** {@code fanout-stream}. */
+  @Command(name = "fanout-stream", mixinStandardHelpOptions = true,
+      description = "Run the fanout stream: call events to delivery tasks.")
+  static final class FanoutStream extends ServiceCommand {
+    @Override
+    String serviceName() {
+      return Services.FANOUT_STREAM;
+    }
+  }
+
+  /** {@code delivery-worker}. */
+  @Command(name = "delivery-worker", mixinStandardHelpOptions = true,
+      description = "Run a delivery worker: signed POSTs to endpoints.")
+  static final class DeliveryWorker extends ServiceCommand {
+    @Override
+    String serviceName() {
+      return Services.DELIVERY_WORKER;
+    }
+  }
+}

@@ -1,0 +1,74 @@
+package org.webhooks.launcher;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.webhooks.schemas.Service;
+
+/**
+ * Runs services in this JVM until it is asked to stop (Ctrl-C, SIGTERM), then closes them in
+ * reverse order of start, and last whatever they depend on (the embedded stack).
+ */
+final class ServiceHost implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ServiceHost.class);
+
+  private final List<Service> started = new ArrayList<>();
+  private final List<AutoCloseable> dependencies = new ArrayList<>();
+  private final CountDownLatch closed = new CountDownLatch(1);
+  private boolean isClosed;
+
+  /** Closes {@code resource} after every service, e.g. the embedded broker. */
+  void closeLast(AutoCloseable resource) {
+    dependencies.add(0, resource);
+  }
+
+  /**
+   * Starts one service.
+   *
+   * @throws IllegalStateException when it cannot start
+   */
+  void start(Service service) {
+    service.start();
+    started.add(service);
+    LOG.info("{} started", service.name());
+  }
+
+  /** @return the services started so far. */
+  List<Service> services() {
+    return List.copyOf(started);
+  }
+
+  /** Blocks until the JVM is asked to stop and every service is closed. */
+  void awaitShutdown() throws InterruptedException {
+    Runtime.getRuntime().addShutdownHook(new Thread(this::close, "webhooks-shutdown"));
+    closed.await();
+  }
+
+  @Override
+  public synchronized void close() {
+    if (isClosed) {
+      return;
+    }
+    isClosed = true;
+    for (int i = started.size() - 1; i >= 0; i--) {
+      Service s = started.get(i);
+      try {
+        s.close();
+        LOG.info("{} stopped", s.name());
+      } catch (RuntimeException e) {
+        LOG.warn("{} did not stop cleanly: {}", s.name(), e.toString());
+      }
+    }
+    for (AutoCloseable d : dependencies) {
+      try {
+        d.close();
+      } catch (Exception e) {
+        LOG.warn("{} did not stop cleanly: {}", d, e.toString());
+      }
+    }
+    closed.countDown();
+  }
+}

@@ -1,0 +1,53 @@
+package org.webhooks.launcher;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.webhooks.fanout.FanoutService;
+import org.webhooks.schemas.Service;
+import org.webhooks.schemas.Setting;
+import org.webhooks.schemas.WebhooksConfig;
+import org.webhooks.worker.DeliveryWorker;
+
+/** The services the launcher can run, by name, in data-path order. */
+final class Services {
+
+  static final String FANOUT_STREAM = "fanout-stream";
+  static final String DELIVERY_WORKER = "delivery-worker";
+  static final List<String> ALL = List.of(FANOUT_STREAM, DELIVERY_WORKER);
+
+  private Services() {}
+
+  /**
+   * @param value {@code all}, {@code none}, or a comma-separated list of service names
+   * @return the names, in data-path order
+   * @throws IllegalArgumentException naming {@code --services} and the unknown name
+   */
+  static List<String> parse(String value) {
+    String v = value == null ? "all" : value.trim();
+    if (v.equals("all")) {
+      return ALL;
+    }
+    if (v.equals("none")) {
+      return List.of();
+    }
+    List<String> wanted = new ArrayList<>();
+    for (String part : v.split(",")) {
+      String name = part.trim();
+      if (!ALL.contains(name)) {
+        throw new IllegalArgumentException(Setting.SERVICES.flag() + ": unknown service '" + name
+            + "' (known: all, none, " + String.join(", ", ALL) + ")");
+      }
+      wanted.add(name);
+    }
+    return ALL.stream().filter(wanted::contains).toList();
+  }
+
+  /** @return a new, not yet started service. */
+  static Service create(String name, WebhooksConfig config) {
+    return switch (name) {
+      case FANOUT_STREAM -> new FanoutService(config, config.dataDir().resolve("fanout-state"));
+      case DELIVERY_WORKER -> new DeliveryWorker(config);
+      default -> throw new IllegalArgumentException("unknown service " + name);
+    };
+  }
+}

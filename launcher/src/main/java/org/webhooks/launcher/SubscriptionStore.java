@@ -1,0 +1,120 @@
+package org.webhooks.launcher;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.webhooks.schemas.KafkaClients;
+import org.webhooks.schemas.SchemaRegistryClient;
+import org.webhooks.schemas.Topic;
+import org.webhooks.schemas.WebhooksConfig;
+import org.webhooks.schemas.avro.Subscription;
+
+/**
+ * Reads and writes the compacted {@code webhook-subscriptions} topic: a save is a record keyed by the
+ * subscription id, a delete is a tombstone, and the current set is the last value of each key.
+ */
+final class SubscriptionStore implements AutoCloseable {
+
+  private final WebhooksConfig config;
+  private final Topic<Subscription> topic;
+  private final SchemaRegistryClient registry;
+  private KafkaProducer<String, Subscription> producer;
+
+  SubscriptionStore(WebhooksConfig config) {
+    this.config = config;
+    this.topic = config.topics().subscriptions();
+    this.registry = new SchemaRegistryClient(config.registryUrl());
+  }
+
+  /**
+   * Writes a subscription and waits for the broker's acknowledgement.
+   *
+   * @throws IllegalStateException when the write fails
+   */
+  void save(Subscription subscription) {
+    send(subscription.getId(), subscription);
+  }
+
+  /**
+   * Writes the tombstone of a subscription; workers stop its deliveries, the fanout stops matching it.
+   *
+   * @throws IllegalStateException when the write fails
+   */
+  void delete(String id) {
+    send(id, null);
+  }
+
+  /** @return the subscription with this id, if it exists (reads the whole topic). */
+  Optional<Subscription> find(String id) {
+    return Optional.ofNullable(readAll().get(id));
+  }
+
+  /** @return every current subscription by id, in the order first written. */
+  Map<String, Subscription> readAll() {
+    Properties props = KafkaClients.common(config);
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    Map<String, Subscription> current = new LinkedHashMap<>();
+    try (KafkaConsumer<String, Subscription> consumer =
+        new KafkaConsumer<>(props, new StringDeserializer(), topic.valueSerde(registry).deserializer())) {
+      List<TopicPartition> partitions = new ArrayList<>();
+      consumer.partitionsFor(topic.name(), Duration.ofSeconds(30))
+          .forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+      while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+        for (ConsumerRecord<String, Subscription> r : consumer.poll(Duration.ofMillis(200))) {
+          if (r.value() == null) {
+            current.remove(r.key());
+          } else {
+            current.put(r.key(), r.value());
+          }
+        }
+      }
+    }
+    return current;
+  }
+
+  private void send(String key, Subscription value) {
+    try {
+      producer().send(new ProducerRecord<>(topic.name(), key, value)).get();
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("cannot write subscription " + key + ": " + e.getCause().getMessage(), e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while writing subscription " + key, e);
+    }
+  }
+
+  private KafkaProducer<String, Subscription> producer() {
+    if (producer == null) {
+      Properties props = KafkaClients.common(config);
+      props.put(ProducerConfig.ACKS_CONFIG, "all");
+      props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+      producer = new KafkaProducer<>(props, new StringSerializer(), topic.valueSerde(registry).serializer());
+    }
+    return producer;
+  }
+
+  @Override
+  public void close() {
+    if (producer != null) {
+      producer.close();
+    }
+  }
+}

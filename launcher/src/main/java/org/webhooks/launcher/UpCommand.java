@@ -1,0 +1,52 @@
+package org.webhooks.launcher;
+
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.webhooks.embedded.EmbeddedStack;
+import org.webhooks.schemas.KafkaClients;
+import org.webhooks.schemas.Setting;
+import org.webhooks.schemas.WebhooksConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code up}: the whole platform in one JVM until Ctrl-C. Without configured servers it starts the
+ * embedded broker (127.0.0.1:9092, controller 9093) and registry (127.0.0.1:8081) on the data dir
+ * and writes {@code <data dir>/stack.properties} so that other commands find them.
+ */
+@Command(name = "up", mixinStandardHelpOptions = true,
+    description = "Start the stack (embedded broker and registry unless configured) and the services until Ctrl-C.")
+final class UpCommand implements Callable<Integer> {
+
+  @Spec CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    WebhooksConfig config = SettingsOptions.resolve(spec);
+    List<String> services = Services.parse(config.get(Setting.SERVICES));
+    try (ServiceHost host = new ServiceHost()) {
+      if (config.bootstrapServers().isEmpty()) {
+        EmbeddedStack stack = EmbeddedStack.start(config.dataDir(), config.kafkaPort(),
+            config.controllerPort(), config.registryPort());
+        host.closeLast(stack);
+        config = config.with(Setting.BOOTSTRAP_SERVERS, stack.bootstrapServers());
+        if (config.registryUrl().isEmpty()) {
+          config = config.with(Setting.REGISTRY_URL, stack.registryUrl());
+        }
+      } else if (config.registryUrl().isEmpty()) {
+        throw new IllegalArgumentException(Setting.REGISTRY_URL.flag()
+            + ": required when --bootstrap-servers is set (only the embedded stack starts a registry)");
+      }
+      KafkaClients.ensureTopics(config);
+      for (String name : services) {
+        host.start(Services.create(name, config));
+      }
+      spec.commandLine().getOut().printf("webhooks up: kafka %s, registry %s, services %s (Ctrl-C to stop)%n",
+          config.bootstrapServers(), config.registryUrl(), services.isEmpty() ? "none" : String.join(",", services));
+      spec.commandLine().getOut().flush();
+      host.awaitShutdown();
+    }
+    return 0;
+  }
+}

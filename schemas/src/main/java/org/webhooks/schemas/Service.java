@@ -1,0 +1,25 @@
+package org.webhooks.schemas;
+
+/**
+ * A long-running service of the platform (fanout-stream, delivery-worker, ...): started once,
+ * closed once. Each service is its own consumer group so operators scale each on its own.
+ */
+public interface Service extends AutoCloseable {
+
+  /** @return the service's name, e.g. {@code delivery-worker}. */
+  String name();
+
+  /**
+   * Starts the service's threads and returns.
+   *
+   * @throws IllegalStateException when it cannot start (broker or registry unreachable)
+   */
+  void start();
+
+  /** @return true once its Kafka clients are running and assigned; for health checks. */
+  boolean isReady();
+
+  /** Stops the service, finishing or abandoning in-flight work without losing it. Idempotent. */
+  @Override
+  void close();
+}

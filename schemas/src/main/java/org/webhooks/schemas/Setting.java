@@ -1,0 +1,57 @@
+package org.webhooks.schemas;
+
+import java.util.Locale;
+
+/**
+ * Every setting of every service, declared once: name, default and documentation. Each is a flag
+ * {@code --name-in-kebab-case} and an environment variable {@code WEBHOOKS_<NAME>}; the flag wins.
+ * The README's settings table is checked against this list by a test. Kafka client properties are
+ * passed through separately ({@code --kafka key=value} or {@code WEBHOOKS_KAFKA_<KEY>}, see
+ * {@link WebhooksConfig}).
+ */
+public enum Setting {
+  DATA_DIR("./data", "Directory of the embedded broker, registry and stack.properties."),
+  BOOTSTRAP_SERVERS("", "Kafka bootstrap servers; empty = the embedded broker (started by up, found via stack.properties)."),
+  REGISTRY_URL("", "Confluent-compatible schema registry URL; empty = the embedded Apicurio registry."),
+  HTTP_PORT("8080", "Control plane HTTP port."),
+  TOPIC_PREFIX("", "Prefix put before every topic name."),
+  PARTITIONS("6", "Partitions of each topic created at start."),
+  HTTP_TIMEOUT("15s", "Timeout of one delivery request (connect + response)."),
+  RETRY_SCHEDULE("0s,1m,5m,15m,1h,2h,4h,8h,8h", "Delay before each retry; the first attempt is not in it."),
+  ALLOWED_TARGETS("", "Comma-separated hosts and CIDR ranges that may be targeted despite the address rules, over plain http too."),
+  KAFKA_PORT("9092", "Port of the embedded broker (up)."),
+  CONTROLLER_PORT("9093", "Controller port of the embedded broker (up)."),
+  REGISTRY_PORT("8081", "Port of the embedded schema registry (up)."),
+  MAX_IN_FLIGHT("512", "Delivery requests in flight per worker, all endpoints together."),
+  MAX_IN_FLIGHT_PER_ENDPOINT("32", "Delivery requests in flight per subscription."),
+  INSTANCE_ID("", "Stable id of this instance, used in transactional ids; empty = the host name."),
+  SERVICES("all", "Services that up starts: all, none, or a list of fanout-stream,delivery-worker.");
+
+  private final String defaultValue;
+  private final String doc;
+
+  Setting(String defaultValue, String doc) {
+    this.defaultValue = defaultValue;
+    this.doc = doc;
+  }
+
+  /** @return the default as written in the settings table ("" = empty). */
+  public String defaultValue() {
+    return defaultValue;
+  }
+
+  /** @return one sentence of documentation. */
+  public String doc() {
+    return doc;
+  }
+
+  /** @return the environment variable, e.g. {@code WEBHOOKS_DATA_DIR}. */
+  public String envName() {
+    return "WEBHOOKS_" + name();
+  }
+
+  /** @return the long flag, e.g. {@code --data-dir}. */
+  public String flag() {
+    return "--" + name().toLowerCase(Locale.ROOT).replace('_', '-');
+  }
+}

@@ -1,0 +1,86 @@
+package org.webhooks.schemas;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.webhooks.schemas.avro.CallEvent;
+import org.webhooks.schemas.avro.DeadLetter;
+import org.webhooks.schemas.avro.DeliveryAttempt;
+import org.webhooks.schemas.avro.DeliveryTask;
+import org.webhooks.schemas.avro.Subscription;
+
+/**
+ * Every topic of the platform, with names built from {@code WEBHOOKS_TOPIC_PREFIX} and one retry
+ * topic per distinct delay of the retry schedule. Services take their topics from here only.
+ */
+public final class Topics {
+
+  static {
+    AvroTrust.install();
+  }
+
+  private final String prefix;
+  private final RetrySchedule schedule;
+
+  /**
+   * @param prefix put before every name ("" = none)
+   * @param schedule the retry schedule whose tiers name the retry topics
+   */
+  public Topics(String prefix, RetrySchedule schedule) {
+    this.prefix = prefix == null ? "" : prefix;
+    this.schedule = schedule;
+  }
+
+  /** call-events: key call_id, delete cleanup. */
+  public Topic<CallEvent> callEvents() {
+    return new Topic<>(prefix + "call-events", CallEvent.getClassSchema());
+  }
+
+  /** webhook-subscriptions: key subscription id, compacted, tombstone = deleted. */
+  public Topic<Subscription> subscriptions() {
+    return new Topic<>(prefix + "webhook-subscriptions", Subscription.getClassSchema());
+  }
+
+  /** webhook-deliveries: key subscription id, tasks due now. */
+  public Topic<DeliveryTask> deliveries() {
+    return new Topic<>(prefix + "webhook-deliveries", DeliveryTask.getClassSchema());
+  }
+
+  /** webhook-attempts: key subscription id, one record per attempt. */
+  public Topic<DeliveryAttempt> attempts() {
+    return new Topic<>(prefix + "webhook-attempts", DeliveryAttempt.getClassSchema());
+  }
+
+  /** webhook-dead-letters: key subscription id (raw key for undecodable records), long retention. */
+  public Topic<DeadLetter> deadLetters() {
+    return new Topic<>(prefix + "webhook-dead-letters", DeadLetter.getClassSchema());
+  }
+
+  /** @return the retry topic of one tier, e.g. {@code webhook-retry-5m}. */
+  public Topic<DeliveryTask> retry(Duration tier) {
+    return new Topic<>(prefix + "webhook-retry-" + Durations.format(tier), DeliveryTask.getClassSchema());
+  }
+
+  /** @return the retry topics, shortest delay first. */
+  public List<Topic<DeliveryTask>> retryTopics() {
+    List<Topic<DeliveryTask>> out = new ArrayList<>();
+    for (Duration tier : schedule.tiers()) {
+      out.add(retry(tier));
+    }
+    return out;
+  }
+
+  /** @return the retry schedule these topics were named from. */
+  public RetrySchedule schedule() {
+    return schedule;
+  }
+
+  /** @return the names of every topic, for creation at start. */
+  public List<String> allNames() {
+    List<String> names = new ArrayList<>(List.of(
+        callEvents().name(), subscriptions().name(), deliveries().name(), attempts().name(),
+        deadLetters().name()));
+    retryTopics().forEach(t -> names.add(t.name()));
+    return names;
+  }
+}
