@@ -8,6 +8,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -78,6 +79,9 @@ final class DemoCommand implements Callable<Integer> {
       receiver.verifyWith(subscription.getSecrets().get(0).getSecret());
       for (String name : Services.ALL) {
         host.start(Services.create(name, config));
+      }
+      if (!host.awaitReady(Duration.ofSeconds(waitSeconds))) {
+        throw new IllegalStateException("the services did not become ready within " + waitSeconds + " s");
       }
       out.println("subscribed " + receiver.url() + " as " + subscription.getId() + "; publishing "
           + examples.size() + " example events");

@@ -1,8 +1,10 @@
 package org.webhooks.launcher;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.webhooks.schemas.Service;
@@ -39,6 +41,22 @@ final class ServiceHost implements AutoCloseable {
   /** @return the services started so far. */
   List<Service> services() {
     return List.copyOf(started);
+  }
+
+  /**
+   * Waits until every started service reports ready (Kafka clients assigned, stores loaded).
+   *
+   * @return false when {@code timeout} passed first
+   */
+  boolean awaitReady(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!started.stream().allMatch(Service::isReady)) {
+      if (System.nanoTime() > deadline) {
+        return false;
+      }
+      TimeUnit.MILLISECONDS.sleep(20);
+    }
+    return true;
   }
 
   /** Blocks until the JVM is asked to stop and every service is closed. */

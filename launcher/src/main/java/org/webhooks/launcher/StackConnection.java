@@ -14,6 +14,18 @@ final class StackConnection {
   private StackConnection() {}
 
   /**
+   * @return {@code config} with bootstrap servers filled in (the registry is not needed)
+   * @throws IllegalStateException when none are configured and no stack runs on the data dir
+   */
+  static WebhooksConfig resolveKafka(WebhooksConfig config) {
+    if (!config.bootstrapServers().isEmpty()) {
+      return config;
+    }
+    StackProperties stack = StackProperties.read(config.dataDir()).orElseThrow(() -> noStack(config));
+    return config.with(Setting.BOOTSTRAP_SERVERS, stack.bootstrapServers());
+  }
+
+  /**
    * @return {@code config} with bootstrap servers and registry URL filled in
    * @throws IllegalStateException when neither is configured and no stack runs on the data dir
    */
@@ -26,8 +38,7 @@ final class StackConnection {
       if (!config.bootstrapServers().isEmpty()) {
         throw new IllegalStateException("no schema registry configured: set --registry-url / WEBHOOKS_REGISTRY_URL");
       }
-      throw new IllegalStateException("no stack is running on data dir " + config.dataDir().toAbsolutePath()
-          + ": start one with ./webhooks up, or set --bootstrap-servers and --registry-url");
+      throw noStack(config);
     }
     WebhooksConfig out = config;
     if (out.bootstrapServers().isEmpty()) {
@@ -37,5 +48,10 @@ final class StackConnection {
       out = out.with(Setting.REGISTRY_URL, stack.get().registryUrl());
     }
     return out;
+  }
+
+  private static IllegalStateException noStack(WebhooksConfig config) {
+    return new IllegalStateException("no stack is running on data dir " + config.dataDir().toAbsolutePath()
+        + ": start one with ./webhooks up, or set --bootstrap-servers and --registry-url");
   }
 }

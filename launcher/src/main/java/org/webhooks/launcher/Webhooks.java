@@ -1,5 +1,6 @@
 package org.webhooks.launcher;
 
+import java.io.PrintWriter;
 import org.webhooks.embedded.StackAlreadyRunningException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -11,7 +12,7 @@ import picocli.CommandLine.Model.CommandSpec;
  */
 @Command(name = "webhooks", mixinStandardHelpOptions = true, version = "webhooks 0.1.0",
     description = "Kafka-native webhook delivery for call events.",
-    subcommands = {UpCommand.class, DemoCommand.class, PublishCommand.class, SubscriptionsCommand.class,
+    subcommands = {UpCommand.class, DemoCommand.class, PublishCommand.class, SubscriptionsCommand.class, TopicsCommand.class, SimulateCommand.class,
         ServiceCommand.FanoutStream.class, ServiceCommand.DeliveryWorker.class})
 public final class Webhooks {
 
@@ -22,12 +23,25 @@ public final class Webhooks {
 
   /** Entry point of the launcher jar. */
   public static void main(String[] args) {
+    // Named apart from log4j2.xml so that no dependency's own log4j2.xml can take its place in the jar.
+    System.setProperty("log4j2.configurationFile", "classpath:webhooks-log4j2.xml");
     System.exit(run(args));
   }
 
-  /** Runs one command line and returns its exit code (for tests and the launcher). */
+  /** Runs one command line and returns its exit code. */
   public static int run(String... args) {
+    return run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+  }
+
+  /**
+   * Runs one command line with its output and errors sent to the given writers.
+   *
+   * @return the exit code: 0 success, 1 failure, 2 bad usage or bad input
+   */
+  public static int run(PrintWriter out, PrintWriter err, String... args) {
     CommandLine cli = new CommandLine(new Webhooks());
+    cli.setOut(out);
+    cli.setErr(err);
     addSettingsToLeaves(cli);
     cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
       cmd.getErr().println("error: " + messageOf(e));

@@ -3,6 +3,7 @@ package org.webhooks.schemas;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.Schema;
@@ -10,6 +11,7 @@ import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.avro.specific.SpecificRecord;
@@ -38,6 +40,7 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
   private final SchemaRegistryClient registry;
   private final Schema readerSchema;
   private final SpecificDatumWriter<T> writer;
+  private final SpecificData readModel;
   private final Map<Integer, SpecificDatumReader<T>> readers = new ConcurrentHashMap<>();
 
   /**
@@ -48,6 +51,7 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
     this.registry = registry;
     this.readerSchema = schema;
     this.writer = new SpecificDatumWriter<>(schema);
+    this.readModel = new ListModel(SpecificData.getForSchema(schema));
   }
 
   /**
@@ -90,7 +94,7 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
     int id = ByteBuffer.wrap(data, 1, 4).getInt();
     try {
       SpecificDatumReader<T> reader = readers.computeIfAbsent(id,
-          i -> new SpecificDatumReader<>(registry.schemaById(i), readerSchema));
+          i -> new SpecificDatumReader<>(registry.schemaById(i), readerSchema, readModel));
       BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(data, 5, data.length - 5, null);
       T value = reader.read(null, decoder);
       if (!decoder.isEnd()) {
@@ -99,6 +103,28 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
       return value;
     } catch (IOException | RuntimeException e) {
       throw new SerializationException("cannot decode a value of schema id " + id + " from topic " + topic + ": " + e, e);
+    }
+  }
+
+  /**
+   * The model values are decoded with: that of the generated class (same class loader, same
+   * logical-type conversions), except that arrays become {@link ArrayList}s. Avro's default,
+   * {@code GenericData.Array}, compares and hashes its elements with the plain {@code GenericData}
+   * model, which knows no logical types, so {@code equals} or {@code hashCode} of a decoded
+   * {@code Subscription} whose secret has an {@code expires_at} would throw "Unknown datum type
+   * java.time.Instant". Avro's fast reader always builds {@code GenericData.Array}s, so this model
+   * uses the standard resolving reader.
+   */
+  private static final class ListModel extends SpecificData {
+    ListModel(SpecificData base) {
+      super(base.getClassLoader());
+      base.getConversions().forEach(this::addLogicalTypeConversion);
+      setFastReaderEnabled(false);
+    }
+
+    @Override
+    public Object newArray(Object old, int size, Schema schema) {
+      return new ArrayList<>(size);
     }
   }
 

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
@@ -33,8 +35,16 @@ public final class CallEventJson {
   /** Data fields that live on the envelope record, not the typed data record. */
   private static final Set<String> ENVELOPE_FIELDS = Set.of("call_id", "agent_id");
 
-  private static final ObjectMapper JSON =
-      new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+  /**
+   * Reads stored JSON text back without changing a number: decimals as {@code BigDecimal} (no
+   * rounding through double), and without Jackson's default stripping of trailing zeros, which
+   * would turn {@code 247.0} into the integer {@code 247} and {@code 0.0} into {@code 0}.
+   */
+  private static final ObjectMapper JSON = JsonMapper.builder()
+      .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+      .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
+      .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
+      .build();
 
   static {
     AvroTrust.install();
@@ -43,7 +53,11 @@ public final class CallEventJson {
   private CallEventJson() {}
 
   /**
-   * Parses one envelope.
+   * Parses one envelope. Free-form objects keep their numbers as {@code envelope} holds them: read
+   * the input with {@code DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS} (and without
+   * {@code JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES}) to keep every digit as written; a
+   * default {@code ObjectMapper} rounds decimals through {@code double}, which keeps their type but
+   * not digits beyond double precision.
    *
    * @param envelope the JSON object
    * @param now the event time to use when {@code timestamp} is absent
@@ -185,7 +199,11 @@ public final class CallEventJson {
     if (!hasDouble) {
       throw new InvalidEventException(path + " must be a whole number");
     }
-    return value.asDouble();
+    double d = value.asDouble();
+    if (!Double.isFinite(d)) {
+      throw new InvalidEventException(path + " is out of the range of a double");
+    }
+    return d;
   }
 
   private static Object toAvroRecord(JsonNode value, Schema schema, String path) {

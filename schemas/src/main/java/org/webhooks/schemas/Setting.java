@@ -13,7 +13,7 @@ public enum Setting {
   DATA_DIR("./data", "Directory of the embedded broker, registry and stack.properties."),
   BOOTSTRAP_SERVERS("", "Kafka bootstrap servers; empty = the embedded broker (started by up, found via stack.properties)."),
   REGISTRY_URL("", "Confluent-compatible schema registry URL; empty = the embedded Apicurio registry."),
-  HTTP_PORT("8080", "Control plane HTTP port."),
+  HTTP_PORT("8080", "HTTP port of the health and Prometheus metrics endpoints (and of the control plane API)."),
   TOPIC_PREFIX("", "Prefix put before every topic name."),
   PARTITIONS("6", "Partitions of each topic created at start."),
   HTTP_TIMEOUT("15s", "Timeout of one delivery request (connect + response)."),

@@ -208,7 +208,7 @@ public final class TargetPolicy {
         throw new IllegalArgumentException("'" + text + "' has a bad prefix length");
       }
       if (prefix < 0 || prefix > bits) {
-        throw new IllegalArgumentException("'" + text + "' has a prefix length beyond " + bits);
+        throw new IllegalArgumentException("'" + text + "' has a prefix length outside 0.." + bits);
       }
       return new Cidr(new BigInteger(1, addr).shiftRight(bits - prefix), prefix, bits);
     }

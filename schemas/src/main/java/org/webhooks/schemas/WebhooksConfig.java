@@ -37,7 +37,10 @@ public record WebhooksConfig(Map<Setting, String> values, Map<String, String> ka
   }
 
   /**
-   * Resolves settings from flags and environment; a flag value wins over the variable.
+   * Resolves settings from flags and environment; a flag value wins over the variable. Each
+   * variable {@code WEBHOOKS_KAFKA_<KEY>} that is not a setting's own variable becomes the Kafka
+   * client property {@code <key>} lower-cased with {@code _} as {@code .} (e.g.
+   * {@code WEBHOOKS_KAFKA_SASL_MECHANISM -> sasl.mechanism}); a {@code --kafka} flag wins over it.
    *
    * @param flags values given as flags (absent = not given)
    * @param env the environment, usually {@link System#getenv()}
@@ -56,7 +59,8 @@ public record WebhooksConfig(Map<Setting, String> values, Map<String, String> ka
     }
     Map<String, String> kafka = new TreeMap<>();
     env.forEach((k, v) -> {
-      if (k.startsWith(KAFKA_ENV_PREFIX)) {
+      // WEBHOOKS_KAFKA_PORT is a setting of its own, not a client property named "port".
+      if (k.startsWith(KAFKA_ENV_PREFIX) && !isSettingVariable(k)) {
         kafka.put(k.substring(KAFKA_ENV_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.'), v);
       }
     });
@@ -70,6 +74,15 @@ public record WebhooksConfig(Map<Setting, String> values, Map<String, String> ka
     WebhooksConfig config = new WebhooksConfig(values, kafka);
     config.validate();
     return config;
+  }
+
+  private static boolean isSettingVariable(String envName) {
+    for (Setting s : Setting.values()) {
+      if (s.envName().equals(envName)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** @return a copy with one setting replaced. */

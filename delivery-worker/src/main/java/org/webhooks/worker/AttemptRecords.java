@@ -1,0 +1,83 @@
+package org.webhooks.worker;
+
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.UUID;
+import org.webhooks.schemas.avro.DeadLetter;
+import org.webhooks.schemas.avro.DeadLetterKind;
+import org.webhooks.schemas.avro.DeliveryAttempt;
+import org.webhooks.schemas.avro.DeliveryTask;
+
+/** Builds the records the worker writes: attempts and dead letters. */
+final class AttemptRecords {
+
+  private AttemptRecords() {}
+
+  /**
+   * @param task the task attempted
+   * @param url the URL requested, or "" when the subscription was not found
+   * @param startedAt when the attempt started
+   * @param result how it went
+   * @param isFinal true when no further attempt follows
+   * @return the {@code webhook-attempts} record
+   */
+  static DeliveryAttempt attempt(
+      DeliveryTask task, String url, Instant startedAt, AttemptResult result, boolean isFinal) {
+    return DeliveryAttempt.newBuilder()
+        .setAttemptId(UUID.randomUUID().toString())
+        .setDeliveryId(task.getDeliveryId())
+        .setSubscriptionId(task.getSubscriptionId())
+        .setAccountId(task.getAccountId())
+        .setEventId(task.getEventId())
+        .setEventType(task.getEventType())
+        .setUrl(url)
+        .setAttempt(task.getAttempt())
+        .setStartedAt(startedAt)
+        .setLatencyMs(result.latencyMs())
+        .setEventPublishedAt(task.getEventPublishedAt())
+        .setOutcome(result.outcome())
+        .setStatusCode(result.statusCode())
+        .setError(result.error())
+        .setResponseExcerpt(result.responseExcerpt())
+        .setFinal$(isFinal)
+        .setNextAttemptAt(null)
+        .build();
+  }
+
+  /**
+   * @return the {@code webhook-dead-letters} record of a task that has no attempt left: kind
+   *     EXHAUSTED, the task as received, the attempts made so far (this one included)
+   */
+  static DeadLetter exhausted(DeliveryTask task, Instant startedAt, AttemptResult result, Instant now) {
+    return DeadLetter.newBuilder()
+        .setKind(DeadLetterKind.EXHAUSTED)
+        .setReason("no attempt left after attempt " + task.getAttempt() + ": " + result.outcome()
+            + (result.error() == null ? "" : " (" + result.error() + ")"))
+        .setDeadLetteredAt(now)
+        .setTask(task)
+        .setAttempts(task.getAttempt())
+        .setFirstAttemptAt(task.getFirstAttemptAt() != null ? task.getFirstAttemptAt() : startedAt)
+        .setLastAttemptAt(startedAt)
+        .setLastStatus(result.statusCode())
+        .setLastError(result.error())
+        .build();
+  }
+
+  /**
+   * @return the {@code webhook-dead-letters} record of a delivery record that cannot be read: kind
+   *     UNDECODABLE, its raw bytes and where it was
+   */
+  static DeadLetter undecodable(
+      String topic, int partition, long offset, byte[] key, byte[] value, String reason, Instant now) {
+    return DeadLetter.newBuilder()
+        .setKind(DeadLetterKind.UNDECODABLE)
+        .setReason(reason)
+        .setDeadLetteredAt(now)
+        .setSourceTopic(topic)
+        .setSourcePartition(partition)
+        .setSourceOffset(offset)
+        .setRawKey(key == null ? null : ByteBuffer.wrap(key))
+        .setRawValue(value == null ? null : ByteBuffer.wrap(value))
+        .build();
+  }
+}

@@ -1,0 +1,188 @@
+package org.webhooks.fanout;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.webhooks.schemas.CallEventJson;
+import org.webhooks.schemas.EventTypes;
+import org.webhooks.schemas.avro.CallEvent;
+import org.webhooks.schemas.avro.DeadLetter;
+import org.webhooks.schemas.avro.DeadLetterKind;
+import org.webhooks.schemas.avro.DeliveryTask;
+import org.webhooks.schemas.avro.Subscription;
+
+/**
+ * Turns one call-events record into one {@link DeliveryTask} per matching subscription of the same
+ * account, or into one UNDECODABLE {@link DeadLetter} when the record cannot be used. Reads key and
+ * value as raw bytes so that a bad record reaches the dead-letter topic byte for byte and never stops
+ * the stream.
+ *
+ * <p>A registry that cannot be reached is not the record's fault: it is thrown, the transaction
+ * aborts, and the record is processed again by the replacement thread.
+ */
+final class CallEventFanout implements Processor<byte[], byte[], String, Object> {
+
+  private static final Logger LOG = LoggerFactory.getLogger(CallEventFanout.class);
+  private static final StringSerializer PREFIX_SERIALIZER = new StringSerializer();
+
+  private final String topic;
+  private final String subscriptionsTopic;
+  private final Deserializer<CallEvent> events;
+  private final Deserializer<Subscription> subscriptions;
+  private final SubscriptionMatcher matcher;
+  private final Clock clock;
+  private final FanoutMetrics metrics;
+  private ProcessorContext<String, Object> context;
+  private KeyValueStore<String, byte[]> store;
+
+  CallEventFanout(String topic, String subscriptionsTopic, Deserializer<CallEvent> events,
+      Deserializer<Subscription> subscriptions, SubscriptionMatcher matcher, Clock clock,
+      FanoutMetrics metrics) {
+    this.topic = topic;
+    this.subscriptionsTopic = subscriptionsTopic;
+    this.events = events;
+    this.subscriptions = subscriptions;
+    this.matcher = matcher;
+    this.clock = clock;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public void init(ProcessorContext<String, Object> context) {
+    this.context = context;
+    this.store = context.getStateStore(FanoutTopology.SUBSCRIPTION_STORE);
+  }
+
+  @Override
+  public void process(Record<byte[], byte[]> record) {
+    metrics.eventIn();
+    CallEvent event;
+    try {
+      event = decode(record.value());
+    } catch (RuntimeException e) {
+      if (RegistryFailures.isUnreachable(e)) {
+        throw e;
+      }
+      deadLetter(record, reasonOf(e));
+      return;
+    }
+    Instant publishedAt = Instant.ofEpochMilli(record.timestamp());
+    List<Subscription> matches = matching(event, publishedAt);
+    if (matches.isEmpty()) {
+      LOG.debug("event {} ({}) of account {} matches no subscription", event.getEventId(),
+          EventTypes.wireName(event.getEventType()), event.getAccountId());
+      return;
+    }
+    byte[] body;
+    try {
+      body = CallEventJson.render(event);
+    } catch (RuntimeException e) {
+      deadLetter(record, "cannot render event " + event.getEventId() + ": " + reasonOf(e));
+      return;
+    }
+    Instant now = clock.instant();
+    String eventType = EventTypes.wireName(event.getEventType());
+    for (Subscription subscription : matches) {
+      DeliveryTask task = DeliveryTask.newBuilder()
+          .setDeliveryId(DeliveryIds.of(subscription.getId(), event.getEventId()))
+          .setSubscriptionId(subscription.getId())
+          .setAccountId(event.getAccountId())
+          .setEventId(event.getEventId())
+          .setEventType(eventType)
+          .setCallId(event.getCallId())
+          // One array for all tasks of this event; each task gets its own buffer position.
+          .setBody(ByteBuffer.wrap(body))
+          .setAttempt(1)
+          .setEventPublishedAt(publishedAt)
+          .setCreatedAt(now)
+          .setDueAt(now)
+          .setTest(false)
+          .build();
+      context.forward(new Record<>(subscription.getId(), (Object) task, record.timestamp()),
+          FanoutTopology.DELIVERIES_SINK);
+      metrics.deliveryOut();
+    }
+    LOG.debug("event {} ({}) of account {} fanned out to {} subscriptions", event.getEventId(), eventType,
+        event.getAccountId(), matches.size());
+  }
+
+  /**
+   * @throws org.apache.kafka.common.errors.SerializationException or another runtime exception, with a
+   *     reason fit for the dead letter, when the value is not a usable call event
+   */
+  private CallEvent decode(byte[] value) {
+    if (value == null) {
+      throw new IllegalArgumentException("record has no value (a tombstone is not a call event)");
+    }
+    CallEvent event = events.deserialize(topic, value);
+    if (event.getAccountId().isEmpty()) {
+      throw new IllegalArgumentException("event " + event.getEventId() + " has an empty account_id");
+    }
+    return event;
+  }
+
+  /** @return the subscriptions of the event's account that receive it, in store (key) order. */
+  private List<Subscription> matching(CallEvent event, Instant publishedAt) {
+    List<Subscription> out = new ArrayList<>();
+    String prefix = SubscriptionStoreKeys.accountPrefix(event.getAccountId());
+    try (KeyValueIterator<String, byte[]> it = store.prefixScan(prefix, PREFIX_SERIALIZER)) {
+      while (it.hasNext()) {
+        KeyValue<String, byte[]> entry = it.next();
+        Subscription subscription;
+        try {
+          subscription = subscriptions.deserialize(subscriptionsTopic, entry.value);
+        } catch (RuntimeException e) {
+          if (RegistryFailures.isUnreachable(e)) {
+            throw e;
+          }
+          // It decoded when it was stored, so its schema has since gone from the registry. Skipping
+          // this one subscription keeps the others flowing; retrying would stall the partition.
+          LOG.error("subscription entry {} cannot be read, event {} is not delivered to it: {}", entry.key,
+              event.getEventId(), e.getMessage());
+          continue;
+        }
+        if (matcher.matches(subscription, event, publishedAt)) {
+          out.add(subscription);
+        }
+      }
+    }
+    return out;
+  }
+
+  private static String reasonOf(RuntimeException e) {
+    return e.getMessage() == null ? e.toString() : e.getMessage();
+  }
+
+  private void deadLetter(Record<byte[], byte[]> record, String reason) {
+    RecordMetadata source = context.recordMetadata().orElse(null);
+    String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
+    DeadLetter letter = DeadLetter.newBuilder()
+        .setKind(DeadLetterKind.UNDECODABLE)
+        .setReason(reason)
+        .setDeadLetteredAt(clock.instant())
+        .setSourceTopic(source == null ? topic : source.topic())
+        .setSourcePartition(source == null ? null : source.partition())
+        .setSourceOffset(source == null ? null : source.offset())
+        .setRawKey(record.key() == null ? null : ByteBuffer.wrap(record.key()))
+        .setRawValue(record.value() == null ? null : ByteBuffer.wrap(record.value()))
+        .build();
+    context.forward(new Record<>(key, (Object) letter, record.timestamp()), FanoutTopology.DEAD_LETTERS_SINK);
+    metrics.deadLetter();
+    LOG.warn("dead-lettered call-events record {}-{}@{}: {}", letter.getSourceTopic(),
+        letter.getSourcePartition(), letter.getSourceOffset(), letter.getReason());
+  }
+}

@@ -1,0 +1,70 @@
+package org.webhooks.fanout;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Counters of one fanout-stream instance since it started. Read them from any thread.
+ *
+ * <p>Under exactly-once processing a transaction that aborts is processed again, so a counter can
+ * run ahead of what was committed to the output topics; the topics are the record of truth.
+ */
+public final class FanoutMetrics {
+
+  private final AtomicLong eventsIn = new AtomicLong();
+  private final AtomicLong deliveriesOut = new AtomicLong();
+  private final AtomicLong deadLetters = new AtomicLong();
+  private final AtomicLong subscriptionUpdates = new AtomicLong();
+  private final AtomicLong undecodableSubscriptions = new AtomicLong();
+
+  /** @return records read from call-events, decodable or not. */
+  public long eventsIn() {
+    return eventsIn.get();
+  }
+
+  /** @return delivery tasks written to webhook-deliveries. */
+  public long deliveriesOut() {
+    return deliveriesOut.get();
+  }
+
+  /** @return call-events records written to webhook-dead-letters. */
+  public long deadLetters() {
+    return deadLetters.get();
+  }
+
+  /** @return subscription records and tombstones applied to the subscription store, restores included. */
+  public long subscriptionUpdates() {
+    return subscriptionUpdates.get();
+  }
+
+  /** @return subscription records that could not be decoded and were treated as deletes. */
+  public long undecodableSubscriptions() {
+    return undecodableSubscriptions.get();
+  }
+
+  void eventIn() {
+    eventsIn.incrementAndGet();
+  }
+
+  void deliveryOut() {
+    deliveriesOut.incrementAndGet();
+  }
+
+  void deadLetter() {
+    deadLetters.incrementAndGet();
+  }
+
+  void subscriptionUpdate() {
+    subscriptionUpdates.incrementAndGet();
+  }
+
+  void undecodableSubscription() {
+    undecodableSubscriptions.incrementAndGet();
+  }
+
+  @Override
+  public String toString() {
+    return "FanoutMetrics[eventsIn=" + eventsIn + ", deliveriesOut=" + deliveriesOut + ", deadLetters="
+        + deadLetters + ", subscriptionUpdates=" + subscriptionUpdates + ", undecodableSubscriptions="
+        + undecodableSubscriptions + "]";
+  }
+}

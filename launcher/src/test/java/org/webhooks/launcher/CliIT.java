@@ -1,0 +1,102 @@
+package org.webhooks.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.webhooks.embedded.EmbeddedStack;
+import org.webhooks.embedded.TestStack;
+import org.webhooks.schemas.SchemaRegistryClient;
+import org.webhooks.schemas.Setting;
+import org.webhooks.schemas.WebhooksConfig;
+import org.webhooks.schemas.avro.CallEvent;
+
+/** The command line's contract: exit codes, messages naming the field or line, and what reaches Kafka. */
+class CliIT {
+
+  @TempDir Path dir;
+
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  private int run(String... args) {
+    return Webhooks.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
+  }
+
+  @Test
+  void anInvalidSubscriptionIsRefusedWithTheFieldNamed() {
+    assertThat(run("subscriptions", "add", "--account", "a", "--url", "ftp://x", "--events", "call.completed")).isEqualTo(2);
+    assertThat(err.toString()).contains("url:");
+    assertThat(run("subscriptions", "add", "--account", "a", "--url", "https://example.com/h", "--events", "call.exploded"))
+        .isEqualTo(2);
+    assertThat(err.toString()).contains("event_types:").contains("call.exploded");
+    assertThat(run("subscriptions", "add", "--account", "a", "--url", "https://example.com/h", "--events", "call.completed",
+        "--secret", "whsec_tooshort")).isEqualTo(2);
+    assertThat(err.toString()).contains("secret:");
+    assertThat(run("subscriptions", "add", "--account", "a", "--url", "http://10.0.0.5/h", "--events", "call.completed"))
+        .isEqualTo(2);
+    assertThat(err.toString()).contains("url:");
+  }
+
+  @Test
+  void aMalformedSettingIsRefusedWithTheFlagNamed() {
+    assertThat(run("subscriptions", "list", "--http-timeout", "soon")).isEqualTo(2);
+    assertThat(err.toString()).contains("--http-timeout").contains("WEBHOOKS_HTTP_TIMEOUT");
+    assertThat(run("up", "--services", "fanout-stream,mailer")).isEqualTo(2);
+    assertThat(err.toString()).contains("--services").contains("mailer");
+    assertThat(run("publish")).isEqualTo(2);
+    assertThat(err.toString()).contains("--file");
+  }
+
+  @Test
+  void aCommandWithoutARunningStackSaysHowToStartOne() {
+    assertThat(run("subscriptions", "list", "--data-dir", dir.toString())).isEqualTo(1);
+    assertThat(err.toString()).contains("no stack is running").contains("./webhooks up");
+  }
+
+  @Test
+  void publishSkipsBadLinesNamingThemAndPublishesTheRest() throws Exception {
+    EmbeddedStack stack = TestStack.shared();
+    String prefix = "cli-" + UUID.randomUUID() + "-";
+    Path file = dir.resolve("events.jsonl");
+    Files.writeString(file, String.join("\n",
+        "{\"account_id\":\"a\",\"event_id\":\"e1\",\"event_type\":\"call.started\",\"data\":{\"call_id\":\"c1\"}}",
+        "{\"account_id\":\"a\",\"event_id\":\"e2\",\"event_type\":\"call.teleported\",\"data\":{\"call_id\":\"c1\"}}",
+        "not json",
+        "{\"account_id\":\"a\",\"event_type\":\"call.started\",\"data\":{\"call_id\":\"c1\"}}",
+        "{\"account_id\":\"a\",\"event_id\":\"e5\",\"event_type\":\"call.completed\",\"data\":{\"call_id\":\"c1\",\"duration_seconds\":\"long\"}}",
+        "{\"account_id\":\"a\",\"event_id\":\"e6\",\"event_type\":\"call.completed\",\"timestamp\":\"2025-01-15T15:45:32Z\",\"data\":{\"call_id\":\"c1\"}}",
+        ""));
+    List<String> flags = List.of("--bootstrap-servers", stack.bootstrapServers(), "--registry-url", stack.registryUrl(),
+        "--topic-prefix", prefix, "--partitions", "1");
+    List<String> args = new ArrayList<>(List.of("publish", "--file", file.toString()));
+    args.addAll(flags);
+    // Topics are created by up or a service; create them as an operator would.
+    WebhooksConfig config = WebhooksConfig.defaults().with(Setting.BOOTSTRAP_SERVERS, stack.bootstrapServers())
+        .with(Setting.REGISTRY_URL, stack.registryUrl()).with(Setting.TOPIC_PREFIX, prefix).with(Setting.PARTITIONS, "1");
+    org.webhooks.schemas.KafkaClients.ensureTopics(config);
+
+    assertThat(run(args.toArray(String[]::new))).isEqualTo(2);
+
+    assertThat(err.toString().lines().toList()).containsExactly(
+        "line 2: event_type 'call.teleported' is unknown (known: call.started, call.completed, call.failed, "
+            + "transcript.updated, sentiment.changed, keyword.detected, appointment.booked, ticket.created)",
+        err.toString().lines().toList().get(1),
+        "line 4: event_id is required",
+        "line 5: data.duration_seconds must be a number");
+    assertThat(err.toString().lines().toList().get(1)).startsWith("line 3: not valid JSON");
+    assertThat(out.toString()).contains("published 2 event(s), skipped 4");
+    List<String> published = TopicReader.readAll(config, config.topics().callEvents().name(),
+            config.topics().callEvents().valueSerde(new SchemaRegistryClient(stack.registryUrl())).deserializer())
+        .stream().map(ConsumerRecord::value).map(CallEvent::getEventId).toList();
+    assertThat(published).containsExactly("e1", "e6");
+  }
+}

@@ -1,0 +1,37 @@
+package org.webhooks.schemas;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.webhooks.schemas.avro.CallEvent;
+import org.webhooks.schemas.avro.DeliveryTask;
+
+/** Topic names: the prefix, one retry topic per distinct delay, the value subject. */
+class TopicsTest {
+
+  @Test
+  void names_carry_the_prefix_and_one_retry_topic_per_tier() {
+    Topics topics = WebhooksConfig.defaults().with(Setting.TOPIC_PREFIX, "t1-").topics();
+
+    assertThat(topics.callEvents().name()).isEqualTo("t1-call-events");
+    assertThat(topics.callEvents().valueSubject()).isEqualTo("t1-call-events-value");
+    assertThat(topics.callEvents().valueSchema()).isEqualTo(CallEvent.getClassSchema());
+    assertThat(topics.retry(Duration.ofMinutes(5)).name()).isEqualTo("t1-webhook-retry-5m");
+    assertThat(topics.retry(Duration.ofMinutes(5)).valueSchema()).isEqualTo(DeliveryTask.getClassSchema());
+    assertThat(topics.retryTopics()).extracting(Topic::name).containsExactly(
+        "t1-webhook-retry-0s", "t1-webhook-retry-1m", "t1-webhook-retry-5m", "t1-webhook-retry-15m",
+        "t1-webhook-retry-1h", "t1-webhook-retry-2h", "t1-webhook-retry-4h", "t1-webhook-retry-8h");
+    assertThat(topics.allNames()).hasSize(13).doesNotHaveDuplicates()
+        .contains("t1-call-events", "t1-webhook-subscriptions", "t1-webhook-deliveries", "t1-webhook-attempts",
+            "t1-webhook-dead-letters");
+  }
+
+  @Test
+  void second_scale_schedules_name_their_own_topics() {
+    Topics topics = WebhooksConfig.defaults().with(Setting.RETRY_SCHEDULE, "1s,2s,2s,1500ms").topics();
+
+    assertThat(topics.retryTopics()).extracting(Topic::name)
+        .containsExactly("webhook-retry-1s", "webhook-retry-1500ms", "webhook-retry-2s");
+  }
+}

@@ -1,0 +1,174 @@
+package org.webhooks.schemas;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.webhooks.schemas.WebhooksConfig.SettingException;
+
+/** Settings: flag over variable over default, Kafka pass-through, bad values named by flag and variable. */
+class WebhooksConfigTest {
+
+  @Test
+  void flag_wins_over_variable_which_wins_over_default() {
+    Map<String, String> env = Map.of("WEBHOOKS_HTTP_TIMEOUT", "30s", "WEBHOOKS_PARTITIONS", "12");
+
+    WebhooksConfig flagged = WebhooksConfig.resolve(Map.of(Setting.HTTP_TIMEOUT, "5s"), env, List.of());
+    WebhooksConfig fromEnv = WebhooksConfig.resolve(Map.of(), env, List.of());
+    WebhooksConfig defaults = WebhooksConfig.resolve(Map.of(), Map.of(), List.of());
+
+    assertThat(flagged.httpTimeout()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(flagged.partitions()).isEqualTo(12);
+    assertThat(fromEnv.httpTimeout()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(defaults.httpTimeout()).isEqualTo(Duration.ofSeconds(15));
+    assertThat(defaults.partitions()).isEqualTo(6);
+  }
+
+  @Test
+  void an_empty_flag_still_wins_over_the_variable() {
+    WebhooksConfig config = WebhooksConfig.resolve(Map.of(Setting.TOPIC_PREFIX, ""),
+        Map.of("WEBHOOKS_TOPIC_PREFIX", "env-"), List.of());
+
+    assertThat(config.topicPrefix()).isEmpty();
+  }
+
+  @Test
+  void defaults_are_those_of_the_settings_table() {
+    WebhooksConfig config = WebhooksConfig.defaults();
+
+    for (Setting s : Setting.values()) {
+      assertThat(config.get(s)).as(s.name()).isEqualTo(s.defaultValue());
+    }
+    assertThat(config.bootstrapServers()).isEmpty();
+    assertThat(config.registryUrl()).isEmpty();
+    assertThat(config.httpPort()).isEqualTo(8080);
+    assertThat(config.kafkaPort()).isEqualTo(9092);
+    assertThat(config.controllerPort()).isEqualTo(9093);
+    assertThat(config.registryPort()).isEqualTo(8081);
+    assertThat(config.maxInFlight()).isEqualTo(512);
+    assertThat(config.maxInFlightPerEndpoint()).isEqualTo(32);
+    assertThat(config.retrySchedule().maxAttempts()).isEqualTo(10);
+    assertThat(config.dataDir().toString()).isEqualTo("./data");
+    assertThat(config.kafkaProperties()).isEmpty();
+  }
+
+  @Test
+  void flags_and_variables_are_named_from_the_setting() {
+    assertThat(Setting.MAX_IN_FLIGHT_PER_ENDPOINT.flag()).isEqualTo("--max-in-flight-per-endpoint");
+    assertThat(Setting.MAX_IN_FLIGHT_PER_ENDPOINT.envName()).isEqualTo("WEBHOOKS_MAX_IN_FLIGHT_PER_ENDPOINT");
+    assertThat(Setting.ALLOWED_TARGETS.envName()).isEqualTo("WEBHOOKS_ALLOWED_TARGETS");
+  }
+
+  @Test
+  void kafka_variables_pass_through_as_client_properties() {
+    WebhooksConfig config = WebhooksConfig.resolve(Map.of(Setting.BOOTSTRAP_SERVERS, "broker:9092"),
+        Map.of("WEBHOOKS_KAFKA_SASL_MECHANISM", "PLAIN", "WEBHOOKS_KAFKA_SECURITY_PROTOCOL", "SASL_SSL",
+            "PATH", "/usr/bin", "KAFKA_HEAP_OPTS", "-Xmx1g"),
+        List.of());
+
+    assertThat(config.kafkaProperties()).containsExactlyInAnyOrderEntriesOf(
+        Map.of("sasl.mechanism", "PLAIN", "security.protocol", "SASL_SSL"));
+    Properties props = KafkaClients.common(config);
+    assertThat(props).containsEntry("sasl.mechanism", "PLAIN").containsEntry("security.protocol", "SASL_SSL")
+        .containsEntry("bootstrap.servers", "broker:9092").hasSize(3);
+  }
+
+  @Test
+  void kafka_flags_pass_through_and_win_over_variables() {
+    WebhooksConfig config = WebhooksConfig.resolve(Map.of(),
+        Map.of("WEBHOOKS_KAFKA_SASL_MECHANISM", "PLAIN"),
+        List.of("sasl.mechanism=SCRAM-SHA-512", "sasl.jaas.config=a=b c=\"d\";"));
+
+    assertThat(config.kafkaProperties())
+        .containsEntry("sasl.mechanism", "SCRAM-SHA-512")
+        .containsEntry("sasl.jaas.config", "a=b c=\"d\";");
+  }
+
+  @Test
+  void the_embedded_broker_port_variable_is_a_setting_not_a_client_property() {
+    WebhooksConfig config = WebhooksConfig.resolve(Map.of(), Map.of("WEBHOOKS_KAFKA_PORT", "19092"), List.of());
+
+    assertThat(config.kafkaPort()).isEqualTo(19092);
+    assertThat(config.kafkaProperties()).doesNotContainKey("port");
+  }
+
+  @Test
+  void a_kafka_flag_without_key_and_value_is_refused() {
+    assertThatThrownBy(() -> WebhooksConfig.resolve(Map.of(), Map.of(), List.of("sasl.mechanism")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("--kafka")
+        .hasMessageContaining("'sasl.mechanism'");
+    assertThatThrownBy(() -> WebhooksConfig.resolve(Map.of(), Map.of(), List.of("=PLAIN")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("--kafka");
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+      "HTTP_TIMEOUT,fast,'fast'",
+      "HTTP_TIMEOUT,0s,more than 0",
+      "RETRY_SCHEDULE,'0s,1m,oops',oops",
+      "HTTP_PORT,http,'http'",
+      "HTTP_PORT,70000,0..65535",
+      "PARTITIONS,0,1..10000",
+      "MAX_IN_FLIGHT,-1,'-1'",
+      "MAX_IN_FLIGHT_PER_ENDPOINT,lots,'lots'",
+      "KAFKA_PORT,x,'x'",
+      "CONTROLLER_PORT,99999,'99999'",
+      "REGISTRY_PORT,'',not a whole number",
+      "ALLOWED_TARGETS,'receiver.test,host:8080','host:8080'"})
+  void a_bad_value_names_the_flag_and_the_variable(Setting setting, String value, String problem) {
+    assertThatThrownBy(() -> WebhooksConfig.resolve(Map.of(), Map.of(setting.envName(), value), List.of()))
+        .isInstanceOf(SettingException.class)
+        .hasMessageContaining(setting.flag())
+        .hasMessageContaining(setting.envName())
+        .hasMessageContaining(problem);
+    assertThatThrownBy(() -> WebhooksConfig.resolve(Map.of(setting, value), Map.of(), List.of()))
+        .isInstanceOf(SettingException.class)
+        .hasMessageContaining(setting.flag());
+  }
+
+  @Test
+  void with_replaces_one_setting_and_keeps_the_rest() {
+    WebhooksConfig base = WebhooksConfig.resolve(Map.of(Setting.PARTITIONS, "3"),
+        Map.of("WEBHOOKS_KAFKA_ACKS", "all"), List.of());
+
+    WebhooksConfig changed = base.with(Setting.TOPIC_PREFIX, "tabc-");
+
+    assertThat(changed.topicPrefix()).isEqualTo("tabc-");
+    assertThat(changed.partitions()).isEqualTo(3);
+    assertThat(changed.kafkaProperties()).containsEntry("acks", "all");
+    assertThat(changed.topics().deliveries().name()).isEqualTo("tabc-webhook-deliveries");
+    assertThat(base.topicPrefix()).isEmpty();
+  }
+
+  @Test
+  void extra_kafka_properties_win_over_existing_ones() {
+    WebhooksConfig base = WebhooksConfig.resolve(Map.of(), Map.of("WEBHOOKS_KAFKA_ACKS", "1"), List.of());
+
+    WebhooksConfig merged = base.withKafkaProperties(Map.of("acks", "all", "linger.ms", "5"));
+
+    assertThat(merged.kafkaProperties()).containsEntry("acks", "all").containsEntry("linger.ms", "5");
+    assertThat(base.kafkaProperties()).containsEntry("acks", "1");
+  }
+
+  @Test
+  void the_instance_id_setting_is_used_when_given() {
+    assertThat(WebhooksConfig.defaults().with(Setting.INSTANCE_ID, " worker-7 ").instanceId()).isEqualTo("worker-7");
+    assertThat(WebhooksConfig.defaults().instanceId()).isNotBlank();
+  }
+
+  @Test
+  void kafka_clients_need_bootstrap_servers() {
+    assertThatThrownBy(() -> KafkaClients.common(WebhooksConfig.defaults()))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("--bootstrap-servers")
+        .hasMessageContaining("WEBHOOKS_BOOTSTRAP_SERVERS");
+  }
+}
