@@ -19,6 +19,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -438,8 +439,10 @@ final class DeliveryLoop implements Runnable {
 
   /**
    * Writes the queued outcomes and the offsets up to each partition's lowest unfinished record in
-   * one transaction. A failed transaction is aborted and every partition is read again from its
-   * last committed offset (at-least-once: some requests are repeated, none is lost).
+   * one transaction. A transaction refused because the consumer group moved on to a new
+   * generation is aborted and its outcomes go into the next one. Any other failed transaction is
+   * aborted and every partition is read again from its last committed offset (at-least-once: some
+   * requests are repeated, none is lost).
    *
    * @throws FatalException when the producer is fenced or otherwise unusable, or the commit timed
    *     out {@value #COMMIT_TRIES} times
@@ -463,6 +466,9 @@ final class DeliveryLoop implements Runnable {
     } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException
         | UnsupportedVersionException | IllegalStateException e) {
       throw new FatalException(e);
+    } catch (CommitFailedException e) {
+      abortAndCommitLater(e);
+      return;
     } catch (KafkaException e) {
       abortAndRewind(e);
       return;
@@ -480,6 +486,9 @@ final class DeliveryLoop implements Runnable {
       } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException
           | UnsupportedVersionException | IllegalStateException e) {
         throw new FatalException(e);
+      } catch (CommitFailedException e) {
+        abortAndCommitLater(e);
+        return;
       } catch (KafkaException e) {
         abortAndRewind(e);
         return;
@@ -493,6 +502,25 @@ final class DeliveryLoop implements Runnable {
       }
     });
     metrics.transactionCommitted();
+  }
+
+  /**
+   * The consumer group moved to a new generation (an instance joined or left) after this worker's
+   * last poll, so the broker refused offsets stamped with the old one. The outcomes themselves are
+   * sound: the transaction is aborted and the same outcomes and offsets go into the next one, after
+   * the next poll has brought the consumer into the new generation. Partitions that move meanwhile
+   * are dropped by the rebalance listener as usual. Rewinding instead would send again every
+   * request in flight and every request finished since the last commit, on every partition, each
+   * time the group changes.
+   */
+  private void abortAndCommitLater(CommitFailedException cause) {
+    LOG.info("transaction of {} records not committed while the consumer group rebalances ({}); "
+        + "committing them with the next transaction", outputs.size(), cause.getMessage());
+    try {
+      kafka.producer().abortTransaction();
+    } catch (KafkaException abortFailure) {
+      throw new FatalException(abortFailure);
+    }
   }
 
   private void abortAndRewind(KafkaException cause) {

@@ -1,6 +1,15 @@
 package org.webhooks.worker;
 
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import java.time.Duration;
 import java.util.EnumMap;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -12,7 +21,7 @@ import org.webhooks.schemas.avro.AttemptOutcome;
  * this instance since it started, including attempts whose records were later abandoned because
  * their partition moved to another instance (the HTTP request happened all the same).
  */
-public final class WorkerMetrics {
+public final class WorkerMetrics implements MeterBinder {
 
   private final Map<AttemptOutcome, LongAdder> attempts = new EnumMap<>(AttemptOutcome.class);
   private final AtomicInteger inFlight = new AtomicInteger();
@@ -24,6 +33,8 @@ public final class WorkerMetrics {
   private final LongAdder undecodable = new LongAdder();
   private final LongAdder transactions = new LongAdder();
   private final LongAdder rewinds = new LongAdder();
+  /** Latency histograms of the registries this is bound to (usually one). */
+  private final List<Timer> latencyTimers = new CopyOnWriteArrayList<>();
 
   WorkerMetrics() {
     for (AttemptOutcome o : AttemptOutcome.values()) {
@@ -98,6 +109,9 @@ public final class WorkerMetrics {
       latencyCount.increment();
       latencySumMs.add(result.latencyMs());
       latencyMaxMs.accumulateAndGet(result.latencyMs(), Math::max);
+      for (Timer t : latencyTimers) {
+        t.record(result.latencyMs(), TimeUnit.MILLISECONDS);
+      }
     }
   }
 
@@ -123,5 +137,32 @@ public final class WorkerMetrics {
 
   void rewound() {
     rewinds.increment();
+  }
+
+  /**
+   * Registers {@code webhooks_deliveries_total{outcome}} (one per attempt), the attempt latency
+   * histogram {@code webhooks_attempt_latency_seconds} (requests actually sent), the gauges
+   * {@code webhooks_requests_in_flight} and {@code webhooks_deliveries_waiting}, and
+   * {@code webhooks_worker_dead_letters_total}.
+   */
+  @Override
+  public void bindTo(MeterRegistry registry) {
+    for (AttemptOutcome outcome : AttemptOutcome.values()) {
+      FunctionCounter.builder("webhooks.deliveries", this, m -> m.attempts(outcome))
+          .description("Delivery attempts by outcome").tag("outcome", outcome.name().toLowerCase(java.util.Locale.ROOT))
+          .register(registry);
+    }
+    latencyTimers.add(Timer.builder("webhooks.attempt.latency")
+        .description("Time from sending a delivery request to the end of its response")
+        .publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofMillis(1))
+        .maximumExpectedValue(Duration.ofSeconds(60))
+        .register(registry));
+    Gauge.builder("webhooks.requests.in.flight", this, WorkerMetrics::inFlight)
+        .description("Delivery requests sent and not yet answered").register(registry);
+    Gauge.builder("webhooks.deliveries.waiting", this, WorkerMetrics::waiting)
+        .description("Tasks held for an endpoint's in-flight cap or a future due time").register(registry);
+    FunctionCounter.builder("webhooks.worker.dead.letters", this, WorkerMetrics::deadLetters)
+        .description("Deliveries dead-lettered by the worker").register(registry);
   }
 }

@@ -9,6 +9,9 @@ import java.nio.file.Path;
  * One embedded stack shared by all tests of a JVM (a Surefire fork): started on first use on free ports and a
  * fresh temporary data directory, stopped and deleted when the JVM exits. Starting it costs a few seconds once;
  * tests keep apart by using their own topic names, consumer groups and schema subjects.
+ *
+ * <p>The broker's threads are not daemons: test runners end the JVM with {@code System.exit} (Surefire does),
+ * which runs the hook; a plain {@code main} using this class must do the same.
  */
 public final class TestStack {
 

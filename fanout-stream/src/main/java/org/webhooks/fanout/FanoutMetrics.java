@@ -1,5 +1,8 @@
 package org.webhooks.fanout;
 
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -8,7 +11,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Under exactly-once processing a transaction that aborts is processed again, so a counter can
  * run ahead of what was committed to the output topics; the topics are the record of truth.
  */
-public final class FanoutMetrics {
+public final class FanoutMetrics implements MeterBinder {
 
   private final AtomicLong eventsIn = new AtomicLong();
   private final AtomicLong deliveriesOut = new AtomicLong();
@@ -66,5 +69,21 @@ public final class FanoutMetrics {
     return "FanoutMetrics[eventsIn=" + eventsIn + ", deliveriesOut=" + deliveriesOut + ", deadLetters="
         + deadLetters + ", subscriptionUpdates=" + subscriptionUpdates + ", undecodableSubscriptions="
         + undecodableSubscriptions + "]";
+  }
+
+  /**
+   * Registers {@code webhooks_fanout_events_total}, {@code webhooks_fanout_deliveries_total},
+   * {@code webhooks_fanout_dead_letters_total} and {@code webhooks_fanout_subscription_updates_total}.
+   */
+  @Override
+  public void bindTo(MeterRegistry registry) {
+    FunctionCounter.builder("webhooks.fanout.events", this, FanoutMetrics::eventsIn)
+        .description("Call events read by the fanout").register(registry);
+    FunctionCounter.builder("webhooks.fanout.deliveries", this, FanoutMetrics::deliveriesOut)
+        .description("Delivery tasks written, one per matching subscription").register(registry);
+    FunctionCounter.builder("webhooks.fanout.dead.letters", this, FanoutMetrics::deadLetters)
+        .description("Call-event records dead-lettered as undecodable").register(registry);
+    FunctionCounter.builder("webhooks.fanout.subscription.updates", this, FanoutMetrics::subscriptionUpdates)
+        .description("Subscription records applied to the fanout's store").register(registry);
   }
 }

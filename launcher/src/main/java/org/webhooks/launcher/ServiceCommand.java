@@ -23,6 +23,7 @@ abstract class ServiceCommand implements Callable<Integer> {
     KafkaClients.ensureTopics(config);
     try (ServiceHost host = new ServiceHost()) {
       host.start(Services.create(serviceName(), config));
+      host.closeLast(OpsServer.start(host.services(), config));
       host.awaitShutdown();
     }
     return 0;

@@ -22,7 +22,10 @@ final class ServiceHost implements AutoCloseable {
   private final CountDownLatch closed = new CountDownLatch(1);
   private boolean isClosed;
 
-  /** Closes {@code resource} after every service, e.g. the embedded broker. */
+  /**
+   * Closes {@code resource} after every service, and before the resources registered earlier: the
+   * embedded broker, registered first, is closed last.
+   */
   void closeLast(AutoCloseable resource) {
     dependencies.add(0, resource);
   }

@@ -42,8 +42,12 @@ final class UpCommand implements Callable<Integer> {
       for (String name : services) {
         host.start(Services.create(name, config));
       }
-      spec.commandLine().getOut().printf("webhooks up: kafka %s, registry %s, services %s (Ctrl-C to stop)%n",
-          config.bootstrapServers(), config.registryUrl(), services.isEmpty() ? "none" : String.join(",", services));
+      OpsServer ops = OpsServer.start(host.services(), config);
+      host.closeLast(ops);
+      spec.commandLine().getOut().printf(
+          "webhooks up: kafka %s, registry %s, services %s, health http://127.0.0.1:%d/health (Ctrl-C to stop)%n",
+          config.bootstrapServers(), config.registryUrl(), services.isEmpty() ? "none" : String.join(",", services),
+          ops.port());
       spec.commandLine().getOut().flush();
       host.awaitShutdown();
     }

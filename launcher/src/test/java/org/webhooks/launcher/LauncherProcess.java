@@ -49,6 +49,20 @@ final class LauncherProcess implements AutoCloseable {
     return p;
   }
 
+  /** @return {@code command} followed by {@code flags}, as one argument list */
+  static List<String> command(List<String> flags, String... command) {
+    List<String> out = new ArrayList<>(List.of(command));
+    out.addAll(flags);
+    return out;
+  }
+
+  /** @return a port that was free a moment ago (the process under test binds it) */
+  static int freePort() throws IOException {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
   String stdout() throws IOException {
     return Files.readString(stdout, StandardCharsets.UTF_8);
   }

@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -15,7 +14,6 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -45,9 +43,9 @@ class UpRestartProcessIT {
     try (RecordingReceiver receiver = new RecordingReceiver()) {
       String subscriptionJson;
       int schemaId;
-      try (LauncherProcess up = LauncherProcess.start(logs, "up-1", with(stackFlags, "up", "--services", "none"))) {
+      try (LauncherProcess up = LauncherProcess.start(logs, "up-1", LauncherProcess.command(stackFlags, "up", "--services", "none"))) {
         awaitReady(up);
-        LauncherProcess add = LauncherProcess.run(logs, "add", with(List.of("--data-dir", dataDir.toString()),
+        LauncherProcess add = LauncherProcess.run(logs, "add", LauncherProcess.command(List.of("--data-dir", dataDir.toString()),
             "subscriptions", "add", "--account", "acct_a", "--url", receiver.url(), "--events", "call.completed"));
         assertThat(add.exitCode()).as(add.stderr()).isZero();
         subscriptionJson = add.stdout().trim();
@@ -57,7 +55,7 @@ class UpRestartProcessIT {
         event.put("account_id", "acct_a");
         Files.writeString(events, event + "\n");
         LauncherProcess publish = LauncherProcess.run(logs, "publish",
-            with(List.of("--data-dir", dataDir.toString()), "publish", "--file", events.toString()));
+            LauncherProcess.command(List.of("--data-dir", dataDir.toString()), "publish", "--file", events.toString()));
         assertThat(publish.exitCode()).as(publish.stderr()).isZero();
 
         schemaId = schemaIdOfFirstCallEvent();
@@ -66,7 +64,7 @@ class UpRestartProcessIT {
       assertThat(receiver.requests()).isEmpty();
       assertThat(StackProperties.read(dataDir)).isEmpty();
 
-      try (LauncherProcess up = LauncherProcess.start(logs, "up-2", with(stackFlags, "up"))) {
+      try (LauncherProcess up = LauncherProcess.start(logs, "up-2", LauncherProcess.command(stackFlags, "up"))) {
         awaitReady(up);
         await().atMost(WAIT).until(() -> !receiver.requests().isEmpty());
         RecordingReceiver.Request request = receiver.requests().get(0);
@@ -87,15 +85,15 @@ class UpRestartProcessIT {
 
   @Test
   void aSecondUpOnARunningDataDirIsRefusedAndTheFirstKeepsRunning() throws Exception {
-    try (LauncherProcess first = LauncherProcess.start(logs, "first", with(stackFlags(), "up", "--services", "none"))) {
+    try (LauncherProcess first = LauncherProcess.start(logs, "first", LauncherProcess.command(stackFlags(), "up", "--services", "none"))) {
       awaitReady(first);
-      LauncherProcess second = LauncherProcess.run(logs, "second", with(stackFlags(), "up", "--services", "none"));
+      LauncherProcess second = LauncherProcess.run(logs, "second", LauncherProcess.command(stackFlags(), "up", "--services", "none"));
       assertThat(second.exitCode()).isEqualTo(1);
       assertThat(second.stderr()).contains("already running").contains(dataDir.toString());
       assertThat(first.isAlive()).isTrue();
       // The first stack still serves clients after the refusal.
       LauncherProcess list = LauncherProcess.run(logs, "list",
-          with(List.of("--data-dir", dataDir.toString()), "subscriptions", "list", "--json"));
+          LauncherProcess.command(List.of("--data-dir", dataDir.toString()), "subscriptions", "list", "--json"));
       assertThat(list.exitCode()).as(list.stderr()).isZero();
     }
   }
@@ -121,20 +119,9 @@ class UpRestartProcessIT {
   }
 
   private List<String> stackFlags() throws Exception {
-    return List.of("--data-dir", dataDir.toString(), "--kafka-port", Integer.toString(freePort()),
-        "--controller-port", Integer.toString(freePort()), "--registry-port", Integer.toString(freePort()),
+    return List.of("--data-dir", dataDir.toString(), "--kafka-port", Integer.toString(LauncherProcess.freePort()),
+        "--controller-port", Integer.toString(LauncherProcess.freePort()), "--registry-port", Integer.toString(LauncherProcess.freePort()),
         "--partitions", "2");
   }
 
-  private static List<String> with(List<String> flags, String... command) {
-    List<String> out = new ArrayList<>(List.of(command));
-    out.addAll(flags);
-    return out;
-  }
-
-  private static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
 }

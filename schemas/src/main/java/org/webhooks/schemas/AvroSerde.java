@@ -42,6 +42,11 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
   private final SpecificDatumWriter<T> writer;
   private final SpecificData readModel;
   private final Map<Integer, SpecificDatumReader<T>> readers = new ConcurrentHashMap<>();
+  /**
+   * Schema id of {@code readerSchema} by topic. The registry client's own cache is keyed by the schema's
+   * JSON text, which it renders on every call: per record, that rendering cost more than the record.
+   */
+  private final Map<String, Integer> writerIds = new ConcurrentHashMap<>();
 
   /**
    * @param registry where schemas are registered and looked up
@@ -63,7 +68,7 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
       return null;
     }
     try {
-      int id = registry.register(topic + "-value", readerSchema);
+      int id = writerIds.computeIfAbsent(topic, t -> registry.register(t + "-value", readerSchema));
       ByteArrayOutputStream out = new ByteArrayOutputStream(256);
       out.write(MAGIC_BYTE);
       out.write(ByteBuffer.allocate(4).putInt(id).array());

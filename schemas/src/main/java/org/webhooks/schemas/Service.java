@@ -1,5 +1,7 @@
 package org.webhooks.schemas;
 
+import io.micrometer.core.instrument.binder.MeterBinder;
+
 /**
  * A long-running service of the platform (fanout-stream, delivery-worker, ...): started once,
  * closed once. Each service is its own consumer group so operators scale each on its own.
@@ -18,6 +20,12 @@ public interface Service extends AutoCloseable {
 
   /** @return true once its Kafka clients are running and assigned; for health checks. */
   boolean isReady();
+
+  /**
+   * @return the service's own meters (counters, gauges, histograms), bound by the host process into
+   *     the registry it exposes at {@code /metrics}
+   */
+  MeterBinder metrics();
 
   /** Stops the service, finishing or abandoning in-flight work without losing it. Idempotent. */
   @Override

@@ -1,0 +1,138 @@
+package org.webhooks.launcher;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.webhooks.schemas.WebhookSignature;
+
+/**
+ * The fast local endpoint of {@code bench}: a Vert.x HTTP server on 127.0.0.1 that answers 204 as soon
+ * as a request's body has arrived and does nothing else, so that the figures measure the platform and
+ * not the receiver. It does not verify signatures ({@code demo} does).
+ *
+ * <p>Requests to {@code /hooks/<n>} are deliveries to subscription number {@code n}: the first receipt
+ * of each ({@code webhook-id}, path) is kept with its time; later ones count as duplicates. Requests to
+ * {@link #BASELINE_PATH} only count, with the time of the first and last, for the HTTP ceiling.
+ */
+final class BenchReceiver implements AutoCloseable {
+
+  /** Path prefix of delivery requests; subscription {@code n} is sent to {@code /hooks/n}. */
+  static final String HOOKS_PATH = "/hooks/";
+  /** Path of the plain HTTP client's requests that measure the ceiling. */
+  static final String BASELINE_PATH = "/baseline";
+
+  private final Vertx vertx;
+  private final HttpServer server;
+  /** Receipt time, epoch ms, by path + '|' + webhook-id. */
+  private final Map<String, Long> receipts = new ConcurrentHashMap<>();
+  private final AtomicLong duplicates = new AtomicLong();
+  private final AtomicLong firstReceiptMs = new AtomicLong(Long.MAX_VALUE);
+  private final AtomicLong lastReceiptMs = new AtomicLong(Long.MIN_VALUE);
+  private final AtomicLong baselineCount = new AtomicLong();
+  private final AtomicLong baselineFirstNanos = new AtomicLong(Long.MAX_VALUE);
+  private final AtomicLong baselineLastNanos = new AtomicLong(Long.MIN_VALUE);
+
+  private BenchReceiver(Vertx vertx, HttpServer server) {
+    this.vertx = vertx;
+    this.server = server;
+  }
+
+  /**
+   * Starts listening on 127.0.0.1 on a free port.
+   *
+   * @throws Exception when the server cannot bind within 30 s
+   */
+  static BenchReceiver start() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    HttpServer server = vertx.createHttpServer();
+    BenchReceiver receiver = new BenchReceiver(vertx, server);
+    server.requestHandler(receiver::handle);
+    server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    return receiver;
+  }
+
+  /** @return the URL of subscription number {@code n}, e.g. {@code http://127.0.0.1:41234/hooks/3} */
+  String hookUrl(int n) {
+    return "http://127.0.0.1:" + server.actualPort() + HOOKS_PATH + n;
+  }
+
+  /** @return the port listened on */
+  int port() {
+    return server.actualPort();
+  }
+
+  /** @return distinct (webhook-id, path) pairs received on {@code /hooks/*} */
+  int deliveries() {
+    return receipts.size();
+  }
+
+  /** @return repeated (webhook-id, path) receipts, which at-least-once delivery allows */
+  long duplicates() {
+    return duplicates.get();
+  }
+
+  /**
+   * @param path {@code /hooks/<n>}
+   * @param webhookId the event id
+   * @return when that delivery first arrived, epoch ms, or null if it never did
+   */
+  Long receivedAtMs(String path, String webhookId) {
+    return receipts.get(key(path, webhookId));
+  }
+
+  /** @return epoch ms of the earliest first-receipt on {@code /hooks/*} */
+  long firstReceiptMs() {
+    return firstReceiptMs.get();
+  }
+
+  /** @return epoch ms of the last first-receipt on {@code /hooks/*} */
+  long lastReceiptMs() {
+    return lastReceiptMs.get();
+  }
+
+  /** @return requests received on {@link #BASELINE_PATH} */
+  long baselineCount() {
+    return baselineCount.get();
+  }
+
+  /** @return ns between the first and the last request received on {@link #BASELINE_PATH} */
+  long baselineSpanNanos() {
+    return baselineLastNanos.get() - baselineFirstNanos.get();
+  }
+
+  private void handle(HttpServerRequest request) {
+    // Answer once the whole body has arrived: the connection is then ready for the next request.
+    request.end().onComplete(ar -> {
+      String path = request.path();
+      if (path.startsWith(HOOKS_PATH)) {
+        long now = System.currentTimeMillis();
+        String id = request.getHeader(WebhookSignature.ID_HEADER);
+        if (id != null && receipts.putIfAbsent(key(path, id), now) == null) {
+          firstReceiptMs.accumulateAndGet(now, Math::min);
+          lastReceiptMs.accumulateAndGet(now, Math::max);
+        } else {
+          duplicates.incrementAndGet();
+        }
+      } else if (path.equals(BASELINE_PATH)) {
+        long now = System.nanoTime();
+        baselineCount.incrementAndGet();
+        baselineFirstNanos.accumulateAndGet(now, Math::min);
+        baselineLastNanos.accumulateAndGet(now, Math::max);
+      }
+      request.response().setStatusCode(204).end();
+    });
+  }
+
+  private static String key(String path, String webhookId) {
+    return path + '|' + webhookId;
+  }
+
+  @Override
+  public void close() throws Exception {
+    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+}

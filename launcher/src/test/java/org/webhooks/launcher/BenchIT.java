@@ -1,0 +1,102 @@
+package org.webhooks.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code bench} end to end with tiny numbers, in this JVM: its own embedded stack on a temporary data
+ * dir, every expected delivery received, and a report with every key and consistent values. No
+ * timing is asserted: the figures depend on the machine.
+ */
+class BenchIT {
+
+  private static final List<String> KEYS = List.of(
+      "events", "subscriptions", "matches_per_event", "rate", "publish_seconds", "deliveries_expected",
+      "deliveries", "missing", "duplicates", "deliveries_seconds", "deliveries_per_second",
+      "latency_p50_ms", "latency_p99_ms", "latency_max_ms", "cpu_ms_per_delivery",
+      "fanout_lag_p50_ms", "fanout_lag_p99_ms", "worker_lag_p50_ms", "worker_lag_p99_ms",
+      "http_p50_ms", "http_p99_ms", "fanout_tasks_per_second", "peak_rss_mb", "registry_rss_mb",
+      "baseline_concurrency", "baseline_deliveries_per_second", "baseline_cpu_ms_per_delivery", "ratio");
+
+  @Test
+  void aSmallBenchDeliversEverythingAndReportsEveryFigure() throws IOException {
+    Set<Path> dirsBefore = benchDirs();
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+
+    int exit = Webhooks.run(new PrintWriter(out, true), new PrintWriter(err, true),
+        "bench", "--events", "200", "--subscriptions", "3", "--max-in-flight-per-endpoint", "8");
+
+    assertThat(exit).as("exit code; stderr: %s", err).isZero();
+    Map<String, String> report = parse(out.toString());
+    assertThat(report.keySet()).containsExactlyElementsOf(KEYS);
+    assertThat(report).containsEntry("events", "200").containsEntry("subscriptions", "3")
+        .containsEntry("matches_per_event", "3").containsEntry("rate", "unthrottled")
+        .containsEntry("deliveries_expected", "600").containsEntry("deliveries", "600")
+        .containsEntry("missing", "0")
+        // 3 subscriptions x 8 requests each, below the total cap of 512
+        .containsEntry("baseline_concurrency", "24");
+
+    long p50 = Long.parseLong(report.get("latency_p50_ms"));
+    long p99 = Long.parseLong(report.get("latency_p99_ms"));
+    long max = Long.parseLong(report.get("latency_max_ms"));
+    assertThat(p50).isNotNegative().isLessThanOrEqualTo(p99);
+    assertThat(p99).isLessThanOrEqualTo(max);
+    for (String stage : List.of("fanout_lag", "worker_lag", "http")) {
+      assertThat(Long.parseLong(report.get(stage + "_p50_ms")))
+          .isNotNegative().isLessThanOrEqualTo(Long.parseLong(report.get(stage + "_p99_ms")));
+    }
+    assertThat(Double.parseDouble(report.get("deliveries_per_second"))).isPositive();
+    assertThat(Double.parseDouble(report.get("fanout_tasks_per_second"))).isPositive();
+    assertThat(Double.parseDouble(report.get("baseline_deliveries_per_second"))).isPositive();
+    assertThat(Double.parseDouble(report.get("ratio"))).isPositive();
+    assertThat(Double.parseDouble(report.get("cpu_ms_per_delivery"))).isPositive();
+    assertThat(Double.parseDouble(report.get("baseline_cpu_ms_per_delivery"))).isPositive();
+    if (Files.exists(Path.of("/proc/self/status"))) {
+      assertThat(Long.parseLong(report.get("peak_rss_mb"))).isPositive();
+      assertThat(Long.parseLong(report.get("registry_rss_mb"))).isPositive();
+    }
+    assertThat(benchDirs()).as("temporary data dirs left behind").isSubsetOf(dirsBefore);
+  }
+
+  @Test
+  void badNumbersAreRefusedWithTheFlagNamed() {
+    StringWriter err = new StringWriter();
+    int exit = Webhooks.run(new PrintWriter(new StringWriter(), true), new PrintWriter(err, true),
+        "bench", "--subscriptions", "0");
+    assertThat(exit).isEqualTo(Webhooks.EXIT_USAGE);
+    assertThat(err.toString()).contains("--subscriptions");
+  }
+
+  /** @return the {@code key: value} lines, in order; any other line fails the test */
+  private static Map<String, String> parse(String output) {
+    Map<String, String> report = new LinkedHashMap<>();
+    for (String line : output.split("\\R")) {
+      if (line.isBlank()) {
+        continue;
+      }
+      int colon = line.indexOf(": ");
+      assertThat(colon).as("line '%s' is key: value", line).isPositive();
+      report.put(line.substring(0, colon), line.substring(colon + 2));
+    }
+    return report;
+  }
+
+  private static Set<Path> benchDirs() throws IOException {
+    try (Stream<Path> s = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+      return s.filter(p -> p.getFileName().toString().startsWith("webhooks-bench-")).collect(Collectors.toSet());
+    }
+  }
+}

@@ -1,0 +1,90 @@
+package org.webhooks.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A running {@code up} answers /health and its /metrics counters move while {@code simulate} publishes. */
+class MetricsProcessIT {
+
+  private static final Duration WAIT = Duration.ofSeconds(120);
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+  @TempDir Path dataDir;
+  @TempDir Path logs;
+
+  @Test
+  void healthIsUpAndCountersMoveWhileSimulateRuns() throws Exception {
+    int httpPort = LauncherProcess.freePort();
+    List<String> flags = List.of("--data-dir", dataDir.toString(), "--kafka-port", Integer.toString(LauncherProcess.freePort()),
+        "--controller-port", Integer.toString(LauncherProcess.freePort()), "--registry-port", Integer.toString(LauncherProcess.freePort()),
+        "--http-port", Integer.toString(httpPort), "--partitions", "2");
+    try (RecordingReceiver receiver = new RecordingReceiver();
+        LauncherProcess up = LauncherProcess.start(logs, "up", LauncherProcess.command(flags, "up"))) {
+      await().atMost(WAIT).until(() -> {
+        assertThat(up.isAlive()).as("up is running").isTrue();
+        return up.stdout().contains("webhooks up:");
+      });
+      String base = "http://127.0.0.1:" + httpPort;
+      await().atMost(WAIT).untilAsserted(() -> {
+        HttpResponse<String> health = get(base + "/health");
+        assertThat(health.statusCode()).as(health.body()).isEqualTo(200);
+        assertThat(health.body()).contains("\"status\":\"UP\"").contains("\"delivery-worker\":\"UP\"");
+      });
+      String before = get(base + "/metrics").body();
+      assertThat(before).contains("webhooks_fanout_events_total").contains("webhooks_consumer_lag");
+
+      LauncherProcess add = LauncherProcess.run(logs, "add", List.of("subscriptions", "add", "--data-dir",
+          dataDir.toString(), "--account", "acct_1", "--url", receiver.url(), "--events",
+          "call.started,call.completed,call.failed,transcript.updated,sentiment.changed,keyword.detected,"
+              + "appointment.booked,ticket.created"));
+      assertThat(add.exitCode()).as(add.stderr()).isZero();
+      LauncherProcess simulate = LauncherProcess.run(logs, "simulate", List.of("simulate", "--data-dir",
+          dataDir.toString(), "--rate", "50", "--duration", "3s", "--accounts", "1", "--seed", "7"));
+      assertThat(simulate.exitCode()).as(simulate.stderr()).isZero();
+      assertThat(simulate.stdout()).contains("published 150 events");
+
+      await().atMost(WAIT).untilAsserted(() -> {
+        String after = get(base + "/metrics").body();
+        assertThat(value(after, "webhooks_fanout_events_total")).isEqualTo(150);
+        assertThat(value(after, "webhooks_deliveries_total{outcome=\"succeeded\"}"))
+            .isGreaterThan(value(before, "webhooks_deliveries_total{outcome=\"succeeded\"}"))
+            .isEqualTo(receiver.requests().size());
+        assertThat(value(after, "webhooks_attempt_latency_seconds_count")).isEqualTo(receiver.requests().size());
+      });
+      assertThat(receiver.requests()).isNotEmpty();
+    }
+  }
+
+  private static double value(String scrape, String series) {
+    Matcher m = Pattern.compile("^" + Pattern.quote(series) + "(\\{[^}]*\\})? ([0-9.eE+-]+)$", Pattern.MULTILINE)
+        .matcher(scrape);
+    double sum = 0;
+    boolean found = false;
+    while (m.find()) {
+      sum += Double.parseDouble(m.group(2));
+      found = true;
+    }
+    if (!found) {
+      throw new AssertionError(series + " is not in the scrape");
+    }
+    return sum;
+  }
+
+  private static HttpResponse<String> get(String url) throws Exception {
+    return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+}
