@@ -165,6 +165,16 @@ public final class EndpointClient implements AutoCloseable {
     }
 
     private void send(URI uri, String host, InetAddress address) {
+      try {
+        build(uri, host, address);
+      } catch (RuntimeException e) {
+        // A request that cannot be built (bad port, bad header value) is never sent: say so at once
+        // instead of letting the deadline report a timeout.
+        finish(AttemptOutcome.OTHER, null, "request not sent: " + describe(e), null);
+      }
+    }
+
+    private void build(URI uri, String host, InetAddress address) {
       boolean https = "https".equals(uri.getScheme().toLowerCase(Locale.ROOT));
       int port = uri.getPort() >= 0 ? uri.getPort() : (https ? 443 : 80);
       String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();

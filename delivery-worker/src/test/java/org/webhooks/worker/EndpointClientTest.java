@@ -137,6 +137,18 @@ class EndpointClientTest {
     assertThat(receiver.received()).isEmpty();
   }
 
+  @Test
+  void aRequestThatCannotBeBuiltFailsAtOnceInsteadOfTimingOut() throws Exception {
+    // A raw producer can put a line break in an event id; it may never reach a header.
+    DeliveryRequest request = DeliveryRequest.signed(receiver.url("/in"), List.of(SECRET), "evt_1\r\nX-Injected: y",
+        Instant.now(), WorkerFixture.body("evt_1"));
+    AttemptResult result = client("127.0.0.1", Duration.ofHours(1)).deliver(request).get(30, TimeUnit.SECONDS);
+
+    assertThat(result.outcome()).isEqualTo(AttemptOutcome.OTHER);
+    assertThat(result.error()).startsWith("request not sent");
+    assertThat(receiver.received("/in")).isEmpty();
+  }
+
   private EndpointClient client(String allowed, Duration timeout) {
     return new EndpointClient(vertx, TargetPolicy.parse(allowed), timeout, 8);
   }

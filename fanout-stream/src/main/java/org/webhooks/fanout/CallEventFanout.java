@@ -67,6 +67,13 @@ final class CallEventFanout implements Processor<byte[], byte[], String, Object>
     this.store = context.getStateStore(FanoutTopology.SUBSCRIPTION_STORE);
   }
 
+  /** Largest body a delivery may carry, bytes: leaves room under Kafka's default 1 MiB record limit. */
+  static final int MAX_BODY_BYTES = 512 * 1024;
+
+  private static String abbreviate(String id) {
+    return id.length() <= 64 ? id : id.substring(0, 64) + "...";
+  }
+
   @Override
   public void process(Record<byte[], byte[]> record) {
     metrics.eventIn();
@@ -92,6 +99,13 @@ final class CallEventFanout implements Processor<byte[], byte[], String, Object>
       body = CallEventJson.render(event);
     } catch (RuntimeException e) {
       deadLetter(record, "cannot render event " + event.getEventId() + ": " + reasonOf(e));
+      return;
+    }
+    if (body.length > MAX_BODY_BYTES) {
+      // A task carries the body and the event id; past this size the broker refuses the record and
+      // the stream thread would fail on it again and again, stopping every tenant's events.
+      deadLetter(record, "event " + abbreviate(event.getEventId()) + " renders to " + body.length
+          + " bytes, more than the " + MAX_BODY_BYTES + " a delivery may carry");
       return;
     }
     Instant now = clock.instant();

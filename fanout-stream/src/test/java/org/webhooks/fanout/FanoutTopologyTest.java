@@ -288,6 +288,21 @@ class FanoutTopologyTest {
   }
 
   @Test
+  void anEventTooLargeToDeliverIsDeadLetteredAndLaterEventsStillFlow() {
+    Subscription sub = save(subscription("acct_a", EARLIER, "call.completed"));
+    CallEvent huge = event("acct_a", "call.completed", "evt_huge", "call_huge");
+    huge.setExtraData("{\"blob\":\"" + "x".repeat(CallEventFanout.MAX_BODY_BYTES) + "\"}");
+    publish(huge);
+    publish(event("acct_a", "call.completed", "evt_after", "call_after"));
+
+    List<TestRecord<String, DeadLetter>> letters = deadLetters.readRecordsToList();
+    assertThat(letters).hasSize(1);
+    assertThat(letters.get(0).value().getReason()).contains("evt_huge").contains("bytes");
+    assertThat(deliveries.readValuesToList()).extracting(DeliveryTask::getEventId).containsExactly("evt_after");
+    assertThat(sub.getId()).isNotBlank();
+  }
+
+  @Test
   void anUndecodableSubscriptionRecordActsAsADelete() {
     Subscription sub = save(subscription("acct_a", EARLIER, "call.completed"));
     TestInputTopic<String, byte[]> rawSubscriptions = driver.createInputTopic(

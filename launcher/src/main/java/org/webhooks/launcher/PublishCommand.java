@@ -3,7 +3,6 @@ package org.webhooks.launcher;
 import java.io.BufferedReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.Callable;
@@ -32,11 +31,11 @@ final class PublishCommand implements Callable<Integer> {
     if (file.equals("-")) {
       in = new BufferedReader(new java.io.InputStreamReader(System.in, StandardCharsets.UTF_8));
     } else {
-      try {
-        in = Files.newBufferedReader(Path.of(file), StandardCharsets.UTF_8);
-      } catch (NoSuchFileException e) {
-        throw new IllegalArgumentException("--file: no such file " + file);
+      Path path = Path.of(file);
+      if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
+        throw new IllegalArgumentException("--file: " + file + " is not a readable file");
       }
+      in = Files.newBufferedReader(path, StandardCharsets.UTF_8);
     }
     JsonLinesPublisher.Result result;
     try (in; CallEventPublisher publisher = new CallEventPublisher(config)) {

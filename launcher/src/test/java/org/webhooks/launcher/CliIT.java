@@ -44,6 +44,9 @@ class CliIT {
     assertThat(run("subscriptions", "add", "--account", "a", "--url", "http://10.0.0.5/h", "--events", "call.completed"))
         .isEqualTo(2);
     assertThat(err.toString()).contains("url:");
+    assertThat(run("subscriptions", "add", "--account", "a", "--url", "https://example.com:99999/h", "--events",
+        "call.completed")).isEqualTo(2);
+    assertThat(err.toString()).contains("outside 1..65535");
   }
 
   @Test
@@ -54,6 +57,9 @@ class CliIT {
     assertThat(err.toString()).contains("--services").contains("mailer");
     assertThat(run("publish")).isEqualTo(2);
     assertThat(err.toString()).contains("--file");
+    assertThat(run("publish", "--file", dir.toString(), "--bootstrap-servers", "127.0.0.1:1", "--registry-url",
+        "http://127.0.0.1:1")).isEqualTo(2);
+    assertThat(err.toString()).contains("--file: " + dir + " is not a readable file");
   }
 
   @Test

@@ -1,5 +1,7 @@
 package org.webhooks.launcher;
 
+import java.io.IOException;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -17,6 +19,8 @@ import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
@@ -265,7 +269,7 @@ final class ScaleOutFixture implements AutoCloseable {
     List<Member> out = new ArrayList<>();
     String prefix = workerTransactionalId("");
     for (MemberDescription m : group.members()) {
-      String instance = m.clientId().replaceFirst("^" + java.util.regex.Pattern.quote(prefix), "")
+      String instance = m.clientId().replaceFirst("^" + Pattern.quote(prefix), "")
           .replaceFirst("-consumer$", "");
       Set<Integer> partitions = new TreeSet<>();
       for (TopicPartition tp : m.assignment().topicPartitions()) {
@@ -314,7 +318,7 @@ final class ScaleOutFixture implements AutoCloseable {
       throw new IllegalStateException(found.size() + " worker processes with instance id " + instanceId);
     }
     found.get(0).destroyForcibly();
-    found.get(0).onExit().get(ADMIN_TIMEOUT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+    found.get(0).onExit().get(ADMIN_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
   }
 
   /**
@@ -338,8 +342,8 @@ final class ScaleOutFixture implements AutoCloseable {
   }
 
   /** @return a port that was free a moment ago */
-  static int freePort() throws java.io.IOException {
-    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
     }
   }
@@ -348,7 +352,7 @@ final class ScaleOutFixture implements AutoCloseable {
   TransactionDescription transaction(String transactionalId) throws Exception {
     try {
       return admin.describeTransactions(List.of(transactionalId)).description(transactionalId)
-          .get(ADMIN_TIMEOUT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+          .get(ADMIN_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
     } catch (ExecutionException e) {
       if (e.getCause() instanceof TransactionalIdNotFoundException) {
         return null;

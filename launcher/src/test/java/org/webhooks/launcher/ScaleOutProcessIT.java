@@ -42,7 +42,8 @@ class ScaleOutProcessIT {
   private static final int MAX_IN_FLIGHT = 8;
   private static final int MAX_IN_FLIGHT_PER_ENDPOINT = 2;
   private static final Duration RECEIVER_DELAY = Duration.ofMillis(50);
-  private static final Duration WAIT = Duration.ofSeconds(60);
+  /** Generous: each step may wait for a JVM to start, which takes long on a loaded machine. */
+  private static final Duration WAIT = Duration.ofSeconds(120);
   /**
    * A killed member keeps its partitions until its session times out: 6 s, the broker's minimum,
    * instead of the default 45 s. Passed to every client as {@code --kafka}; only consumers use it.

@@ -7,8 +7,8 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.Queue;
 import java.util.Map;
+import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -36,7 +36,6 @@ final class ScaleOutReceiver implements AutoCloseable {
   private final Map<String, AtomicInteger> byPath = new ConcurrentHashMap<>();
   private final AtomicInteger total = new AtomicInteger();
   private final AtomicInteger badSignatures = new AtomicInteger();
-  private final AtomicInteger inFlight = new AtomicInteger();
   private final Set<String> heldPaths = ConcurrentHashMap.newKeySet();
   private final Queue<HttpServerRequest> unanswered = new ConcurrentLinkedQueue<>();
   private final AtomicInteger heldCount = new AtomicInteger();
@@ -85,11 +84,6 @@ final class ScaleOutReceiver implements AutoCloseable {
     return n == null ? 0 : n.get();
   }
 
-  /** @return requests received and not answered yet (held ones included) */
-  int inFlight() {
-    return inFlight.get();
-  }
-
   /** @return requests whose signature did not verify with their path's secret, or that had none */
   int badSignatures() {
     return badSignatures.get();
@@ -117,7 +111,9 @@ final class ScaleOutReceiver implements AutoCloseable {
 
   /** Stops holding and answers every held request whose client is still there. */
   void release() {
-    heldPaths.clear();
+    synchronized (heldPaths) {
+      heldPaths.clear();
+    }
     for (HttpServerRequest r; (r = unanswered.poll()) != null; ) {
       HttpServerRequest request = r;
       vertx.runOnContext(v -> answer(request));
@@ -125,10 +121,8 @@ final class ScaleOutReceiver implements AutoCloseable {
   }
 
   private void handle(HttpServerRequest request) {
-    inFlight.incrementAndGet();
     request.body().onComplete(ar -> {
       if (ar.failed()) {
-        inFlight.decrementAndGet();
         return;
       }
       byte[] body = ar.result().getBytes();
@@ -145,22 +139,23 @@ final class ScaleOutReceiver implements AutoCloseable {
       counts.merge(d, 1, Integer::sum);
       byPath.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
       total.incrementAndGet();
-      if (heldPaths.contains(path)) {
-        heldDeliveries.add(d);
-        heldCount.incrementAndGet();
-        unanswered.add(request);
-        return;
+      synchronized (heldPaths) {
+        // under the lock, so that release() cannot miss a request held at the same moment
+        if (heldPaths.contains(path)) {
+          heldDeliveries.add(d);
+          heldCount.incrementAndGet();
+          unanswered.add(request);
+          return;
+        }
       }
       vertx.setTimer(delayMs, t -> answer(request));
     });
   }
 
   private void answer(HttpServerRequest request) {
-    if (request.response().ended() || request.response().closed()) {
-      inFlight.decrementAndGet();
-      return;
+    if (!request.response().ended() && !request.response().closed()) {
+      request.response().setStatusCode(200).end();
     }
-    request.response().setStatusCode(200).end().onComplete(ar -> inFlight.decrementAndGet());
   }
 
   @Override

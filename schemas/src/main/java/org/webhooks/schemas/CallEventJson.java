@@ -30,6 +30,9 @@ import org.webhooks.schemas.avro.EventType;
  */
 public final class CallEventJson {
 
+  /** Longest {@code event_id} accepted, characters. */
+  public static final int MAX_ID_LENGTH = 255;
+
   /** Data fields that hold a free-form JSON object. */
   private static final Set<String> OBJECT_FIELDS = Set.of("customer", "metadata");
   /** Data fields that live on the envelope record, not the typed data record. */
@@ -69,6 +72,11 @@ public final class CallEventJson {
       throw new InvalidEventException("the line is not a JSON object");
     }
     String eventId = requiredText(envelope, "event_id", "event_id");
+    if (eventId.length() > MAX_ID_LENGTH || !eventId.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+      // It becomes the webhook-id header: printable ASCII without spaces, and short.
+      throw new InvalidEventException("event_id must be 1-" + MAX_ID_LENGTH
+          + " printable ASCII characters without spaces");
+    }
     String typeName = requiredText(envelope, "event_type", "event_type");
     EventType type = EventTypes.fromWireName(typeName).orElseThrow(() -> new InvalidEventException(
         "event_type '" + typeName + "' is unknown (known: " + String.join(", ", EventTypes.ALL) + ")"));

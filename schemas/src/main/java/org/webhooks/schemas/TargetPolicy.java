@@ -86,6 +86,9 @@ public final class TargetPolicy {
     if (host == null || host.isEmpty()) {
       throw new IllegalArgumentException("url '" + url + "' has no host");
     }
+    if (uri.getPort() == 0 || uri.getPort() > 65535) {
+      throw new IllegalArgumentException("url '" + url + "' has port " + uri.getPort() + ", outside 1..65535");
+    }
     if (uri.getRawUserInfo() != null) {
       throw new IllegalArgumentException("url '" + url + "' must not carry credentials");
     }

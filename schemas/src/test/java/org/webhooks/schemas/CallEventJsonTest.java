@@ -265,6 +265,12 @@ class CallEventJsonTest {
         Arguments.of("timestamp as a number", """
             {"event_id": "e", "event_type": "call.started", "account_id": "a", "timestamp": 1736955932,
              "data": {"call_id": "c"}}""", "timestamp"),
+        Arguments.of("event_id with a line break", """
+            {"event_id": "e\\r\\nX: y", "event_type": "call.started", "account_id": "a", "data": {"call_id": "c"}}""",
+            "event_id must be 1-255 printable ASCII"),
+        Arguments.of("event_id too long", "{\"event_id\": \"" + "e".repeat(256)
+            + "\", \"event_type\": \"call.started\", \"account_id\": \"a\", \"data\": {\"call_id\": \"c\"}}",
+            "event_id must be 1-255"),
         Arguments.of("not an object", "[1, 2]", "not a JSON object"));
   }
 
