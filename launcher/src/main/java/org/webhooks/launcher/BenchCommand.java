@@ -8,8 +8,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -86,6 +86,12 @@ final class BenchCommand implements Callable<Integer> {
   /** Events as published: Kafka timestamp by event id, and every body in publish order. */
   private record Published(Map<String, Long> timestampMs, List<byte[]> bodies, long failures, double seconds) {}
 
+  /** The running platform: its stack, the settings that reach it, and the receiver path of each subscription. */
+  private record Platform(EmbeddedStack stack, WebhooksConfig config, Map<String, String> pathOfSubscription) {}
+
+  /** Latencies in ms of the deliveries that arrived; the count of those that did not, with a few named. */
+  private record Latencies(Histogram histogram, long missing, List<String> examples) {}
+
   @Override
   public Integer call() throws Exception {
     if (events < 1) {
@@ -106,71 +112,30 @@ final class BenchCommand implements Callable<Integer> {
     String allowed = config.get(Setting.ALLOWED_TARGETS);
     config = config.with(Setting.ALLOWED_TARGETS, allowed.isBlank() ? "127.0.0.1" : allowed + ",127.0.0.1");
     try {
-      return run(out, config, dataDir);
+      return run(out, spec.commandLine().getErr(), config, dataDir);
     } finally {
       deleteRecursively(dataDir);
     }
   }
 
-  private int run(PrintWriter out, WebhooksConfig settings, Path dataDir) throws Exception {
+  private int run(PrintWriter out, PrintWriter err, WebhooksConfig settings, Path dataDir) throws Exception {
     Map<String, Object> report = new LinkedHashMap<>();
     try (ServiceHost host = new ServiceHost(); BenchReceiver receiver = BenchReceiver.start()) {
-      LOG.info("bench: starting the embedded broker and registry in {}", dataDir);
-      EmbeddedStack stack = EmbeddedStack.start(dataDir, 0, 0, 0);
-      host.closeLast(stack);
-      WebhooksConfig config = settings.with(Setting.BOOTSTRAP_SERVERS, stack.bootstrapServers())
-          .with(Setting.REGISTRY_URL, stack.registryUrl());
-      KafkaClients.ensureTopics(config);
-
-      // Saved before the services start: the fanout loads every existing subscription before it
-      // processes its first event, so every event meets all of them.
-      Map<String, String> pathOfSubscription = new HashMap<>();
-      List<String> paths = new ArrayList<>();
-      try (SubscriptionStore store = new SubscriptionStore(config)) {
-        for (int i = 0; i < subscriptions; i++) {
-          Subscription s = SubscriptionRules.newSubscription(ACCOUNT, receiver.hookUrl(i), EventTypes.ALL,
-              null, null, config.targetPolicy(), Instant.now());
-          store.save(s);
-          String path = BenchReceiver.HOOKS_PATH + i;
-          pathOfSubscription.put(s.getId(), path);
-          paths.add(path);
-        }
-      }
-      for (String name : Services.ALL) {
-        host.start(Services.create(name, config));
-      }
-      if (!host.awaitReady(READY_TIMEOUT)) {
-        throw new IllegalStateException("the services did not become ready within " + READY_TIMEOUT.toSeconds() + " s");
-      }
+      Platform platform = startPlatform(host, receiver, settings, dataDir);
       long expected = (long) events * subscriptions;
       LOG.info("bench: {} subscriptions ready; publishing {} events {}", subscriptions, events,
           rate == null ? "as fast as possible" : "at " + rate + " events/s");
 
       long cpuBefore = BenchMemory.processCpuNanos();
-      Published published = publish(config);
+      Published published = publish(platform.config());
       if (published.failures() > 0) {
         throw new IllegalStateException(published.failures() + " of " + events + " events could not be published");
       }
       awaitDeliveries(receiver, expected);
       long pipelineCpu = BenchMemory.processCpuNanos() - cpuBefore;
 
-      Histogram latency = newHistogram();
-      List<String> missing = new ArrayList<>();
-      long missingCount = 0;
-      for (Map.Entry<String, Long> e : published.timestampMs().entrySet()) {
-        for (String path : paths) {
-          Long received = receiver.receivedAtMs(path, e.getKey());
-          if (received == null) {
-            missingCount++;
-            if (missing.size() < 10) {
-              missing.add(e.getKey() + " to " + path);
-            }
-          } else {
-            latency.recordValue(Math.max(0, received - e.getValue()));
-          }
-        }
-      }
-      long delivered = expected - missingCount;
+      Latencies latencies = latencies(published, receiver, platform.pathOfSubscription().values());
+      long delivered = expected - latencies.missing();
       report.put("events", events);
       report.put("subscriptions", subscriptions);
       report.put("matches_per_event", subscriptions);
@@ -178,34 +143,33 @@ final class BenchCommand implements Callable<Integer> {
       report.put("publish_seconds", format(published.seconds()));
       report.put("deliveries_expected", expected);
       report.put("deliveries", delivered);
-      report.put("missing", missingCount);
+      report.put("missing", latencies.missing());
       report.put("duplicates", receiver.duplicates());
       long spanMs = Math.max(1, receiver.lastReceiptMs() - receiver.firstReceiptMs());
       double perSecond = delivered <= 1 ? 0 : (delivered - 1) * 1000.0 / spanMs;
       report.put("deliveries_seconds", format(spanMs / 1000.0));
       report.put("deliveries_per_second", format(perSecond));
+      Histogram latency = latencies.histogram();
       report.put("latency_p50_ms", latency.getValueAtPercentile(50));
       report.put("latency_p99_ms", latency.getValueAtPercentile(99));
       report.put("latency_max_ms", latency.getMaxValue());
       report.put("cpu_ms_per_delivery", format3(pipelineCpu / 1e6 / Math.max(1, delivered)));
 
-      BenchStages.Result stages = BenchStages.measure(config, new SchemaRegistryClient(config.registryUrl()),
-          delivered, receiver, pathOfSubscription, STAGES_TIMEOUT);
+      BenchStages.Result stages = BenchStages.measure(platform.config(),
+          new SchemaRegistryClient(platform.config().registryUrl()), delivered, receiver,
+          platform.pathOfSubscription(), STAGES_TIMEOUT);
       putStage(report, "fanout_lag", stages.fanout());
       putStage(report, "worker_lag", stages.worker());
       putStage(report, "http", stages.http());
       report.put("fanout_tasks_per_second", format(stages.tasksPerSecond()));
+      report.put("peak_rss_mb", orUnknown(BenchMemory.peakRssMb("self")));
+      report.put("registry_rss_mb", orUnknown(BenchMemory.peakRssMb(Long.toString(platform.stack().registry().pid()))));
 
-      report.put("peak_rss_mb", BenchMemory.peakRssMb("self").stream().boxed().findFirst()
-          .map(Object::toString).orElse("unknown"));
-      OptionalLong registryRss = BenchMemory.peakRssMb(Long.toString(stack.registry().pid()));
-      report.put("registry_rss_mb", registryRss.isPresent() ? Long.toString(registryRss.getAsLong()) : "unknown");
-
-      if (missingCount > 0) {
+      if (latencies.missing() > 0) {
         print(out, report);
-        out.printf("error: %d of %d deliveries did not arrive within %d s, e.g. %s%n", missingCount, expected,
-            waitSeconds, String.join(", ", missing));
-        out.flush();
+        err.printf("error: %d of %d deliveries did not arrive within %d s, e.g. %s%n", latencies.missing(), expected,
+            waitSeconds, String.join(", ", latencies.examples()));
+        err.flush();
         return Webhooks.EXIT_FAILURE;
       }
 
@@ -227,6 +191,61 @@ final class BenchCommand implements Callable<Integer> {
     }
     print(out, report);
     return 0;
+  }
+
+  /**
+   * Starts the embedded stack, creates the topics, saves the subscriptions and starts the services.
+   *
+   * @throws IllegalStateException when the services are not ready within {@link #READY_TIMEOUT}
+   */
+  private Platform startPlatform(ServiceHost host, BenchReceiver receiver, WebhooksConfig settings, Path dataDir)
+      throws InterruptedException {
+    LOG.info("bench: starting the embedded broker and registry in {}", dataDir);
+    EmbeddedStack stack = EmbeddedStack.start(dataDir, 0, 0, 0);
+    host.closeLast(stack);
+    WebhooksConfig config = settings.with(Setting.BOOTSTRAP_SERVERS, stack.bootstrapServers())
+        .with(Setting.REGISTRY_URL, stack.registryUrl());
+    KafkaClients.ensureTopics(config);
+
+    // Saved before the services start: the fanout loads every existing subscription before it
+    // processes its first event, so every event meets all of them.
+    Map<String, String> pathOfSubscription = new LinkedHashMap<>();
+    try (SubscriptionStore store = new SubscriptionStore(config)) {
+      for (int i = 0; i < subscriptions; i++) {
+        Subscription s = SubscriptionRules.newSubscription(ACCOUNT, receiver.hookUrl(i), EventTypes.ALL,
+            null, null, config.targetPolicy(), Instant.now());
+        store.save(s);
+        pathOfSubscription.put(s.getId(), BenchReceiver.HOOKS_PATH + i);
+      }
+    }
+    for (String name : Services.ALL) {
+      host.start(Services.create(name, config));
+    }
+    if (!host.awaitReady(READY_TIMEOUT)) {
+      throw new IllegalStateException("the services did not become ready within " + READY_TIMEOUT.toSeconds() + " s");
+    }
+    return new Platform(stack, config, pathOfSubscription);
+  }
+
+  /** @return publish-to-receipt latencies of every expected delivery that arrived, and those that did not */
+  private static Latencies latencies(Published published, BenchReceiver receiver, Collection<String> paths) {
+    Histogram histogram = newHistogram();
+    List<String> examples = new ArrayList<>();
+    long missing = 0;
+    for (Map.Entry<String, Long> e : published.timestampMs().entrySet()) {
+      for (String path : paths) {
+        Long received = receiver.receivedAtMs(path, e.getKey());
+        if (received == null) {
+          missing++;
+          if (examples.size() < 10) {
+            examples.add(e.getKey() + " to " + path);
+          }
+        } else {
+          histogram.recordValue(Math.max(0, received - e.getValue()));
+        }
+      }
+    }
+    return new Latencies(histogram, missing, examples);
   }
 
   /** Publishes {@code --events} simulated events, paced when {@code --rate} is set, and waits for the acks. */
@@ -285,6 +304,10 @@ final class BenchCommand implements Callable<Integer> {
   private static void putStage(Map<String, Object> report, String stage, Histogram h) {
     report.put(stage + "_p50_ms", h.getTotalCount() == 0 ? "unknown" : Long.toString(h.getValueAtPercentile(50)));
     report.put(stage + "_p99_ms", h.getTotalCount() == 0 ? "unknown" : Long.toString(h.getValueAtPercentile(99)));
+  }
+
+  private static String orUnknown(OptionalLong v) {
+    return v.isPresent() ? Long.toString(v.getAsLong()) : "unknown";
   }
 
   private static void print(PrintWriter out, Map<String, Object> report) {

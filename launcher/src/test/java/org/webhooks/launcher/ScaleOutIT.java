@@ -80,17 +80,21 @@ class ScaleOutIT {
       await().atMost(WAIT).until(() -> b.isReady() && bothOwnPartitions(f.workerAssignments()));
       Map<String, Set<Integer>> shared = f.workerAssignments();
       step(f, "partitions shared " + shared, a, b);
-      // B sends the requests of the partitions it took (its counters count its own attempts only)
-      await().atMost(WAIT).until(() -> b.metrics().attemptsTotal() > 4 * MAX_IN_FLIGHT);
-      step(f, "B did work", a, b);
-
-      // the rest of the burst gives every partition new tasks; A closes while it has requests in flight
+      // From here A's endpoints stop answering, so A surely has requests in flight when its close
+      // begins; they are answered once it has begun, well within its grace period. The rest of the
+      // burst gives every partition new tasks, B's included, whatever A finished before B joined.
+      f.receiver.hold(f.pathsOf(shared.get("a")));
       secondHalf.complete(null);
-      await().atMost(WAIT).until(() -> a.metrics().inFlight() > 0 && f.receiver.distinct() > expected.size() / 2);
+      // B sends the requests of the partitions it took (its counters count its own attempts only)
+      await().atMost(WAIT).until(() -> b.metrics().attemptsTotal() > 4 * MAX_IN_FLIGHT && f.receiver.heldCount() > 0);
+      step(f, "B did work; A waits for answers", a, b);
       int aInFlightAtClose = a.metrics().inFlight();
       int distinctAtClose = f.receiver.distinct();
       long bAttemptsAtClose = b.metrics().attemptsTotal();
-      a.close();
+      CompletableFuture<Void> closing = CompletableFuture.runAsync(a::close);
+      await().atMost(WAIT).until(() -> !a.isReady());
+      f.receiver.release();
+      closing.get(WAIT.toSeconds(), TimeUnit.SECONDS);
       step(f, "A closed", a, b);
       assertThat(a.isReady()).isFalse();
 
