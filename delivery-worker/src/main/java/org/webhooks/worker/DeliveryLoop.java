@@ -55,7 +55,9 @@ import org.webhooks.schemas.avro.Subscription;
  * looked up in the subscription view (nothing is sent before the view has read the topic as it was
  * at start; later, a miss waits for the view to catch up, then means deleted),
  * sent, and its outcome (attempt record, and a dead letter on failure) is written in the next
- * transaction together with the offsets of every partition up to its lowest unfinished record.
+ * transaction together with the offsets of every partition up to its lowest unfinished record, and
+ * in each offset's metadata the {@link UnfinishedRanges} above it. A partition's next owner skips
+ * the records that metadata names finished, so a hand-over repeats only the requests in flight.
  */
 final class DeliveryLoop implements Runnable {
 
@@ -223,6 +225,11 @@ final class DeliveryLoop implements Runnable {
 
   /** @return false when the rest of this partition's batch must be read again later. */
   private boolean accept(TopicPartition tp, PartitionProgress<PendingDelivery> pp, ConsumerRecord<byte[], byte[]> r) {
+    if (pp.finishedEarlier(r.offset())) {
+      pp.receivedFinished(r.offset());
+      metrics.taskSkipped();
+      return true;
+    }
     DeliveryTask task;
     try {
       if (r.value() == null) {
@@ -449,8 +456,12 @@ final class DeliveryLoop implements Runnable {
    */
   private void commit() {
     lastCommitNanos = System.nanoTime();
+    Map<TopicPartition, PartitionProgress.Commit> commits = new HashMap<>();
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-    progress.forEach((tp, pp) -> pp.toCommit().ifPresent(o -> offsets.put(tp, new OffsetAndMetadata(o))));
+    progress.forEach((tp, pp) -> pp.toCommit().ifPresent(c -> {
+      commits.put(tp, c);
+      offsets.put(tp, new OffsetAndMetadata(c.offset(), c.metadata()));
+    }));
     if (outputs.isEmpty() && offsets.isEmpty()) {
       return;
     }
@@ -495,10 +506,10 @@ final class DeliveryLoop implements Runnable {
       }
     }
     outputs.clear();
-    offsets.forEach((tp, o) -> {
+    commits.forEach((tp, c) -> {
       PartitionProgress<PendingDelivery> pp = progress.get(tp);
       if (pp != null) {
-        pp.committed(o.offset());
+        pp.committed(c);
       }
     });
     metrics.transactionCommitted();
@@ -548,10 +559,11 @@ final class DeliveryLoop implements Runnable {
       OffsetAndMetadata o = committed.get(tp);
       if (o == null) {
         fromStart.add(tp);
+        progress.put(tp, new PartitionProgress<>());
       } else {
         kafka.consumer().seek(tp, o.offset());
+        progress.put(tp, new PartitionProgress<>(UnfinishedRanges.parse(o.offset(), o.metadata())));
       }
-      progress.put(tp, new PartitionProgress<>());
     }
     if (!fromStart.isEmpty()) {
       kafka.consumer().seekToBeginning(fromStart);
@@ -700,10 +712,32 @@ final class DeliveryLoop implements Runnable {
 
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+      Map<TopicPartition, OffsetAndMetadata> committed = inheritedCommits(partitions);
       for (TopicPartition tp : partitions) {
-        progress.put(tp, new PartitionProgress<>());
+        OffsetAndMetadata o = committed.get(tp);
+        progress.put(tp, o == null ? new PartitionProgress<>()
+            : new PartitionProgress<>(UnfinishedRanges.parse(o.offset(), o.metadata())));
       }
       joined = true;
+    }
+
+    /**
+     * The previous owners' commits, whose metadata names the records they finished above the
+     * committed offsets. Without them (the broker did not answer) every record from the committed
+     * offset is sent again: repeats, no loss.
+     */
+    private Map<TopicPartition, OffsetAndMetadata> inheritedCommits(Collection<TopicPartition> partitions) {
+      if (partitions.isEmpty()) {
+        return Map.of();
+      }
+      try {
+        Map<TopicPartition, OffsetAndMetadata> committed = committedOffsets(new HashSet<>(partitions));
+        return committed == null ? Map.of() : committed;
+      } catch (KafkaException e) {
+        LOG.warn("could not read the committed offsets of {} ({}); their records from the committed offset "
+            + "are sent again", partitions, e.toString());
+        return Map.of();
+      }
     }
   }
 

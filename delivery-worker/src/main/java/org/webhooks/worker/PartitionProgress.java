@@ -2,23 +2,48 @@ package org.webhooks.worker;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.OptionalLong;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * The records of one assigned partition that were received and have no outcome yet, and so the
- * offset that may be committed: the lowest unfinished offset, or one past the last record received
- * when all are finished. Committing no further than that means a worker that dies with requests in
- * flight loses none of them: they are delivered again from the committed offset (DESIGN
- * "Guarantees"). Used by one thread only.
+ * The records of one assigned partition that were received and have no outcome yet, and so what
+ * may be committed: the lowest unfinished offset (or one past the last record received when all
+ * are finished), with {@link UnfinishedRanges} metadata naming the records above it that are
+ * finished. Committing no further than that means a worker that dies with requests in flight loses
+ * none of them: they are delivered again from the committed offset (DESIGN "Guarantees"); the
+ * metadata keeps the next owner from sending again the ones whose outcome is already written.
+ * Used by one thread only.
  *
  * @param <T> what is kept per unfinished record
  */
 final class PartitionProgress<T> {
 
+  /** An offset to commit and its metadata text. */
+  record Commit(long offset, String metadata) {}
+
   private final TreeMap<Long, T> unfinished = new TreeMap<>();
+  /** What the previous owner committed: records it finished above its committed offset. */
+  private final UnfinishedRanges inherited;
   private long next = -1;
-  private long committed = -1;
+  private Commit committed;
+
+  /** Progress of a partition read from its start or from a commit without metadata. */
+  PartitionProgress() {
+    this(UnfinishedRanges.none(-1));
+  }
+
+  /** @param inherited the committed offset and metadata this partition is read from */
+  PartitionProgress(UnfinishedRanges inherited) {
+    this.inherited = inherited;
+  }
+
+  /**
+   * @return true when the record at {@code offset} was finished by an earlier owner (its outcome
+   *     is written); it is then to be passed to {@link #receivedFinished(long)}, not sent
+   */
+  boolean finishedEarlier(long offset) {
+    return inherited.isFinished(offset);
+  }
 
   /** A record whose outcome is still to come. */
   void received(long offset, T item) {
@@ -36,18 +61,56 @@ final class PartitionProgress<T> {
     unfinished.remove(offset);
   }
 
-  /** @return the offset to commit, when it is beyond the one last committed. */
-  OptionalLong toCommit() {
+  /**
+   * @return the offset and metadata to commit, when either differs from those last committed;
+   *     empty before the first record was received
+   */
+  Optional<Commit> toCommit() {
     if (next < 0) {
-      return OptionalLong.empty();
+      return Optional.empty();
     }
     long offset = unfinished.isEmpty() ? next : unfinished.firstKey();
-    return offset > committed ? OptionalLong.of(offset) : OptionalLong.empty();
+    Commit c = new Commit(offset, unfinishedFrom(offset).toText());
+    if (committed != null && (offset < committed.offset()
+        || offset == committed.offset() && c.metadata().equals(committed.metadata()))) {
+      return Optional.empty();
+    }
+    return Optional.of(c);
   }
 
-  /** {@code offset} was committed. */
-  void committed(long offset) {
-    committed = Math.max(committed, offset);
+  /**
+   * The unfinished records from {@code offset} on: those received, then those an earlier owner
+   * left unfinished beyond what this one has read, so that a hand-over before this owner caught
+   * up keeps what the earlier one knew.
+   */
+  private UnfinishedRanges unfinishedFrom(long offset) {
+    List<UnfinishedRanges.Range> ranges = new ArrayList<>();
+    long from = -1;
+    long to = -1;
+    for (long o : unfinished.keySet()) {
+      if (o != to) {
+        if (from >= 0) {
+          ranges.add(new UnfinishedRanges.Range(from, to - from));
+        }
+        from = o;
+      }
+      to = o + 1;
+    }
+    if (from >= 0) {
+      ranges.add(new UnfinishedRanges.Range(from, to - from));
+    }
+    for (UnfinishedRanges.Range r : inherited.ranges()) {
+      long start = Math.max(r.from(), next);
+      if (start < r.to()) {
+        ranges.add(new UnfinishedRanges.Range(start, r.to() - start));
+      }
+    }
+    return new UnfinishedRanges(offset, Math.max(next, inherited.end()), ranges);
+  }
+
+  /** {@code commit} was committed. */
+  void committed(Commit commit) {
+    committed = commit;
   }
 
   /** @return records without an outcome yet. */

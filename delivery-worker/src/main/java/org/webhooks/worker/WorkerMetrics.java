@@ -33,6 +33,7 @@ public final class WorkerMetrics implements MeterBinder {
   private final LongAdder undecodable = new LongAdder();
   private final LongAdder transactions = new LongAdder();
   private final LongAdder rewinds = new LongAdder();
+  private final LongAdder skippedFinished = new LongAdder();
   /** Latency histograms of the registries this is bound to (usually one). */
   private final List<Timer> latencyTimers = new CopyOnWriteArrayList<>();
 
@@ -103,6 +104,18 @@ public final class WorkerMetrics implements MeterBinder {
     return rewinds.sum();
   }
 
+  /**
+   * @return tasks not sent because the partition's previous owner had already written their
+   *     outcome (read from its commit metadata after a hand-over)
+   */
+  public long tasksSkipped() {
+    return skippedFinished.sum();
+  }
+
+  void taskSkipped() {
+    skippedFinished.increment();
+  }
+
   void attempt(AttemptResult result, boolean madeRequest) {
     attempts.get(result.outcome()).increment();
     if (madeRequest) {
@@ -162,6 +175,9 @@ public final class WorkerMetrics implements MeterBinder {
         .description("Delivery requests sent and not yet answered").register(registry);
     Gauge.builder("webhooks.deliveries.waiting", this, WorkerMetrics::waiting)
         .description("Tasks held for an endpoint's in-flight cap or a future due time").register(registry);
+    FunctionCounter.builder("webhooks.worker.tasks.skipped", this, WorkerMetrics::tasksSkipped)
+        .description("Tasks not sent again after a partition hand-over: the previous owner had written their outcome")
+        .register(registry);
     FunctionCounter.builder("webhooks.worker.dead.letters", this, WorkerMetrics::deadLetters)
         .description("Deliveries dead-lettered by the worker").register(registry);
   }

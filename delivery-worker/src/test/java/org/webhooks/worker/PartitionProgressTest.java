@@ -2,12 +2,13 @@ package org.webhooks.worker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class PartitionProgressTest {
 
   @Test
-  void commitsUpToTheLowestUnfinishedRecord() {
+  void commitsUpToTheLowestUnfinishedRecordAndNamesTheFinishedOnesAboveIt() {
     PartitionProgress<String> p = new PartitionProgress<>();
     assertThat(p.toCommit()).isEmpty();
     p.received(10, "a");
@@ -16,14 +17,69 @@ class PartitionProgressTest {
     p.finished(11);
     p.finished(12);
     // 11 and 12 are done, but 10 is not: committing past it could lose it in a crash
-    assertThat(p.toCommit()).hasValue(10);
-    p.committed(10);
+    PartitionProgress.Commit c = p.toCommit().orElseThrow();
+    assertThat(c.offset()).isEqualTo(10);
+    assertThat(c.metadata()).isEqualTo("u1 3 0+1");
+    p.committed(c);
     assertThat(p.toCommit()).isEmpty();
     p.finished(10);
-    assertThat(p.toCommit()).hasValue(13);
-    p.committed(13);
+    c = p.toCommit().orElseThrow();
+    assertThat(c).isEqualTo(new PartitionProgress.Commit(13, ""));
+    p.committed(c);
     p.receivedFinished(13);
-    assertThat(p.toCommit()).hasValue(14);
+    assertThat(p.toCommit()).hasValue(new PartitionProgress.Commit(14, ""));
     assertThat(p.unfinishedCount()).isZero();
+  }
+
+  @Test
+  void aNewFinishedRecordAboveTheSameLowestOneIsCommittedAgain() {
+    PartitionProgress<String> p = new PartitionProgress<>();
+    p.received(0, "a");
+    p.received(1, "b");
+    p.received(2, "c");
+    p.finished(1);
+    p.committed(p.toCommit().orElseThrow());
+    p.finished(2);
+    assertThat(p.toCommit()).hasValue(new PartitionProgress.Commit(0, "u1 3 0+1"));
+  }
+
+  @Test
+  void theNextOwnerSkipsWhatThePreviousOneFinishedAndKeepsWhatItKnewBeyondItsOwnReading() {
+    // the previous owner committed 100: 100 and 104-105 unfinished, 101-103 and 106-109 finished
+    UnfinishedRanges inherited = UnfinishedRanges.parse(100, "u1 10 0+1 4+2");
+    PartitionProgress<String> p = new PartitionProgress<>(inherited);
+    assertThat(p.finishedEarlier(99)).isFalse();
+    assertThat(p.finishedEarlier(100)).isFalse();
+    assertThat(p.finishedEarlier(101)).isTrue();
+    assertThat(p.finishedEarlier(103)).isTrue();
+    assertThat(p.finishedEarlier(104)).isFalse();
+    assertThat(p.finishedEarlier(105)).isFalse();
+    assertThat(p.finishedEarlier(106)).isTrue();
+    assertThat(p.finishedEarlier(110)).isFalse();
+
+    p.received(100, "a");
+    p.receivedFinished(101);
+    p.finished(100);
+    // read up to 101 only: what the previous owner knew of 102-109 still goes into the commit
+    assertThat(p.toCommit()).hasValue(new PartitionProgress.Commit(102, "u1 8 2+2"));
+  }
+
+  @Test
+  void foreignOrDamagedMetadataMeansNothingIsKnownToBeFinished() {
+    for (String text : new String[] {null, "", "hello", "u1", "u1 x", "u1 5 3+4", "u1 5 2+1 1+1", "u1 5 0+0"}) {
+      UnfinishedRanges r = UnfinishedRanges.parse(7, text);
+      assertThat(r).as(String.valueOf(text)).isEqualTo(UnfinishedRanges.none(7));
+      assertThat(r.isFinished(8)).isFalse();
+    }
+  }
+
+  @Test
+  void metadataTooLongForTheBrokerIsDroppedSoTheCommitStillSucceeds() {
+    List<UnfinishedRanges.Range> ranges = new java.util.ArrayList<>();
+    for (long o = 0; o < 2000; o += 2) {
+      ranges.add(new UnfinishedRanges.Range(o, 1));
+    }
+    assertThat(new UnfinishedRanges(0, 2000, ranges).toText()).isEmpty();
+    assertThat(new UnfinishedRanges(0, 2000, ranges.subList(0, 10)).toText()).startsWith("u1 2000 0+1 2+1");
   }
 }
