@@ -156,6 +156,23 @@ public final class DeliveryWorker implements Service {
     return !closed && l != null && v != null && l.isReady() && v.isCaughtUp();
   }
 
+  /**
+   * Blocks until this worker's subscription view has read the subscriptions topic up to its end
+   * as of this call: a subscription saved or deleted before the call is then seen at send time.
+   *
+   * @param timeout how long to wait at most
+   * @return true when caught up, false when {@code timeout} passed first
+   * @throws IllegalStateException when the worker was not started
+   * @throws InterruptedException when the calling thread is interrupted while waiting
+   */
+  public boolean awaitSubscriptionsRead(Duration timeout) throws InterruptedException {
+    SubscriptionView v = view;
+    if (v == null) {
+      throw new IllegalStateException("the delivery worker was not started");
+    }
+    return v.awaitCaughtUp(timeout);
+  }
+
   /** @return the worker's counters. */
   public WorkerMetrics metrics() {
     return metrics;

@@ -49,7 +49,12 @@ final class SubscriptionStoreUpdater implements Processor<String, byte[], Void, 
       LOG.warn("ignoring a record without a subscription id on {}", topic);
       return;
     }
+    apply(subscriptionId, record);
+    // counted once applied, so that a reader of the counter finds the store already changed
     metrics.subscriptionUpdate();
+  }
+
+  private void apply(String subscriptionId, Record<String, byte[]> record) {
     if (record.value() == null) {
       if (remove(subscriptionId)) {
         LOG.info("subscription {} deleted", subscriptionId);

@@ -27,6 +27,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.webhooks.fanout.FanoutService;
+import org.webhooks.worker.DeliveryWorker;
 import org.junit.jupiter.api.io.TempDir;
 import org.webhooks.embedded.EmbeddedStack;
 import org.webhooks.embedded.TestStack;
@@ -200,9 +202,15 @@ class EndToEndIT {
     publishCompleted("evt_before");
     await().atMost(WAIT).until(() -> kept.requests().size() == 1 && deleted.requests().size() == 1);
 
+    FanoutService fanout = service(FanoutService.class);
+    long updatesBefore = fanout.metrics().subscriptionUpdates();
     try (SubscriptionStore store = new SubscriptionStore(config)) {
       store.delete(gone.getId());
     }
+    // a deletion takes effect once read (README): by the fanout's global store and by the
+    // worker's view, which the send-time lookup consults
+    await().atMost(WAIT).until(() -> fanout.metrics().subscriptionUpdates() > updatesBefore);
+    assertThat(service(DeliveryWorker.class).awaitSubscriptionsRead(WAIT)).isTrue();
     publishCompleted("evt_after");
     await().atMost(WAIT).until(() -> kept.requests().size() == 2);
 
@@ -240,6 +248,10 @@ class EndToEndIT {
       s.start();
       services.add(s);
     }
+  }
+
+  private <S extends Service> S service(Class<S> type) {
+    return services.stream().filter(type::isInstance).map(type::cast).findFirst().orElseThrow();
   }
 
   private RecordingReceiver receiver() throws Exception {

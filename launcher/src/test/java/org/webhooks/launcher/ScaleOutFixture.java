@@ -65,6 +65,11 @@ final class ScaleOutFixture implements AutoCloseable {
   static final int PARTITIONS = 6;
   /** Accounts the simulated calls are spread over; every account has subscriptions. */
   static final int ACCOUNTS = 6;
+  /**
+   * Request timeout of the workers: far beyond a test, so that a request the receiver holds stays
+   * in flight until the test releases it, however slow the machine.
+   */
+  static final String HELD_REQUEST_TIMEOUT = "10m";
   private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
 
   /** A subscription, the receiver path that stands for its endpoint, and its partition. */
@@ -105,6 +110,7 @@ final class ScaleOutFixture implements AutoCloseable {
   /** @return the fixture's settings for one worker instance: its own instance id and in-flight caps */
   WebhooksConfig worker(String instanceId, int maxInFlight, int maxInFlightPerEndpoint) {
     return config.with(Setting.INSTANCE_ID, instanceId)
+        .with(Setting.HTTP_TIMEOUT, HELD_REQUEST_TIMEOUT)
         .with(Setting.MAX_IN_FLIGHT, Integer.toString(maxInFlight))
         .with(Setting.MAX_IN_FLIGHT_PER_ENDPOINT, Integer.toString(maxInFlightPerEndpoint));
   }
@@ -339,13 +345,6 @@ final class ScaleOutFixture implements AutoCloseable {
     producer.send(new ProducerRecord<>(config.topics().attempts().name(), "left-open",
         "never committed".getBytes(StandardCharsets.UTF_8))).get();
     return producer;
-  }
-
-  /** @return a port that was free a moment ago */
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
   }
 
   /** @return the broker's record of a transactional id, or null when it has none yet */

@@ -184,7 +184,8 @@ class ScaleOutProcessIT {
         "--bootstrap-servers", f.config.bootstrapServers(), "--registry-url", f.config.registryUrl(),
         "--topic-prefix", f.config.topicPrefix(), "--partitions", Integer.toString(ScaleOutFixture.PARTITIONS),
         "--instance-id", instanceId, "--data-dir", dataDir.toString(),
-        "--http-port", Integer.toString(ScaleOutFixture.freePort()),
+        "--http-port", "0",
+        "--http-timeout", ScaleOutFixture.HELD_REQUEST_TIMEOUT,
         "--max-in-flight", Integer.toString(MAX_IN_FLIGHT),
         "--max-in-flight-per-endpoint", Integer.toString(MAX_IN_FLIGHT_PER_ENDPOINT)));
     args.addAll(GROUP_TIMING);
