@@ -192,7 +192,7 @@ final class DeliveryLoop implements Runnable {
     if (!completions.isEmpty()) {
       return 0;
     }
-    if (!outputs.isEmpty() || offsetsAdvanced()) {
+    if (!outputs.isEmpty() || offsetsMayAdvance()) {
       long since = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastCommitNanos);
       ms = Math.min(ms, Math.max(0, COMMIT_INTERVAL_MS - since));
     }
@@ -428,9 +428,9 @@ final class DeliveryLoop implements Runnable {
 
   // ---- transactions
 
-  private boolean offsetsAdvanced() {
+  private boolean offsetsMayAdvance() {
     for (PartitionProgress<PendingDelivery> pp : progress.values()) {
-      if (pp.toCommit().isPresent()) {
+      if (pp.finishedSinceCommit()) {
         return true;
       }
     }
@@ -438,7 +438,7 @@ final class DeliveryLoop implements Runnable {
   }
 
   private boolean commitDue() {
-    if (outputs.isEmpty() && !offsetsAdvanced()) {
+    if (outputs.isEmpty() && !offsetsMayAdvance()) {
       return false;
     }
     return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastCommitNanos) >= COMMIT_INTERVAL_MS;
@@ -458,10 +458,10 @@ final class DeliveryLoop implements Runnable {
     lastCommitNanos = System.nanoTime();
     Map<TopicPartition, PartitionProgress.Commit> commits = new HashMap<>();
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-    progress.forEach((tp, pp) -> pp.toCommit().ifPresent(c -> {
+    progress.forEach((tp, pp) -> pp.toCommit().ifPresentOrElse(c -> {
       commits.put(tp, c);
       offsets.put(tp, new OffsetAndMetadata(c.offset(), c.metadata()));
-    }));
+    }, pp::upToDate));
     if (outputs.isEmpty() && offsets.isEmpty()) {
       return;
     }

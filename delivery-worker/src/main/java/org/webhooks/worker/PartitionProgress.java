@@ -26,6 +26,8 @@ final class PartitionProgress<T> {
   private final UnfinishedRanges inherited;
   private long next = -1;
   private Commit committed;
+  /** Whether a record finished since the last commit: only then can the commit differ. */
+  private boolean finishedSinceCommit;
 
   /** Progress of a partition read from its start or from a commit without metadata. */
   PartitionProgress() {
@@ -54,11 +56,22 @@ final class PartitionProgress<T> {
   /** A record that was finished as soon as it was received (its outcome is already written). */
   void receivedFinished(long offset) {
     next = Math.max(next, offset + 1);
+    finishedSinceCommit = true;
   }
 
   /** The outcome of the record at {@code offset} is written. Unknown offsets are ignored. */
   void finished(long offset) {
-    unfinished.remove(offset);
+    if (unfinished.remove(offset) != null) {
+      finishedSinceCommit = true;
+    }
+  }
+
+  /**
+   * @return true when a record finished since the last commit, so that {@link #toCommit()} may
+   *     have something new; cheap, unlike {@code toCommit()}, which renders the metadata
+   */
+  boolean finishedSinceCommit() {
+    return finishedSinceCommit;
   }
 
   /**
@@ -108,9 +121,15 @@ final class PartitionProgress<T> {
     return new UnfinishedRanges(offset, Math.max(next, inherited.end()), ranges);
   }
 
+  /** {@link #toCommit()} found nothing new to commit. */
+  void upToDate() {
+    finishedSinceCommit = false;
+  }
+
   /** {@code commit} was committed. */
   void committed(Commit commit) {
     committed = commit;
+    finishedSinceCommit = false;
   }
 
   /** @return records without an outcome yet. */

@@ -14,13 +14,16 @@ class PartitionProgressTest {
     p.received(10, "a");
     p.received(11, "b");
     p.received(12, "c");
+    assertThat(p.finishedSinceCommit()).isFalse();
     p.finished(11);
     p.finished(12);
+    assertThat(p.finishedSinceCommit()).isTrue();
     // 11 and 12 are done, but 10 is not: committing past it could lose it in a crash
     PartitionProgress.Commit c = p.toCommit().orElseThrow();
     assertThat(c.offset()).isEqualTo(10);
     assertThat(c.metadata()).isEqualTo("u1 3 0+1");
     p.committed(c);
+    assertThat(p.finishedSinceCommit()).isFalse();
     assertThat(p.toCommit()).isEmpty();
     p.finished(10);
     c = p.toCommit().orElseThrow();
