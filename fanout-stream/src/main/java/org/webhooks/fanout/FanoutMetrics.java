@@ -18,6 +18,7 @@ public final class FanoutMetrics implements MeterBinder {
   private final AtomicLong deadLetters = new AtomicLong();
   private final AtomicLong subscriptionUpdates = new AtomicLong();
   private final AtomicLong undecodableSubscriptions = new AtomicLong();
+  private final AtomicLong threadsReplaced = new AtomicLong();
 
   /** @return records read from call-events, decodable or not. */
   public long eventsIn() {
@@ -42,6 +43,15 @@ public final class FanoutMetrics implements MeterBinder {
   /** @return subscription records that could not be decoded and were treated as deletes. */
   public long undecodableSubscriptions() {
     return undecodableSubscriptions.get();
+  }
+
+  /** @return stream threads that failed and were replaced (their tasks resume from the last commit) */
+  public long threadsReplaced() {
+    return threadsReplaced.get();
+  }
+
+  void threadReplaced() {
+    threadsReplaced.incrementAndGet();
   }
 
   void eventIn() {
@@ -83,6 +93,8 @@ public final class FanoutMetrics implements MeterBinder {
         .description("Delivery tasks written, one per matching subscription").register(registry);
     FunctionCounter.builder("webhooks.fanout.dead.letters", this, FanoutMetrics::deadLetters)
         .description("Call-event records dead-lettered as undecodable").register(registry);
+    FunctionCounter.builder("webhooks.fanout.threads.replaced", this, FanoutMetrics::threadsReplaced)
+        .description("Stream threads that failed and were replaced").register(registry);
     FunctionCounter.builder("webhooks.fanout.subscription.updates", this, FanoutMetrics::subscriptionUpdates)
         .description("Subscription records applied to the fanout's store").register(registry);
   }

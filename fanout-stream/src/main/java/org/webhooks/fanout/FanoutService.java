@@ -3,6 +3,7 @@ package org.webhooks.fanout;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Properties;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.KafkaException;
@@ -49,6 +50,13 @@ public final class FanoutService implements Service {
    */
   static final int POLL_MS = 10;
 
+  /**
+   * How long after a stream thread failed the instance reports not ready, even though Kafka Streams
+   * is RUNNING again with a replacement: a thread that fails on every attempt (say, on a record it
+   * cannot write) would otherwise look healthy between failures.
+   */
+  static final Duration UNREADY_AFTER_THREAD_FAILURE = Duration.ofSeconds(30);
+
   private static final Logger LOG = LoggerFactory.getLogger(FanoutService.class);
 
   private final WebhooksConfig config;
@@ -57,6 +65,7 @@ public final class FanoutService implements Service {
   private final FanoutMetrics metrics = new FanoutMetrics();
   // volatile: isReady() is polled by health checks while close() may hold the lock for seconds.
   private volatile KafkaStreams streams;
+  private volatile Instant lastThreadFailure;
   private boolean closed;
 
   /**
@@ -140,13 +149,7 @@ public final class FanoutService implements Service {
     } catch (KafkaException e) {
       throw new IllegalStateException(NAME + " cannot start: " + e.getMessage(), e);
     }
-    created.setUncaughtExceptionHandler(e -> {
-      // A stream thread's tasks are reprocessed from their last commit by the replacement, so nothing
-      // is lost. Kafka Streams cannot replace the global thread: the instance then stops (ERROR state,
-      // not ready) rather than run on with a stale subscription store.
-      LOG.error("{} thread {} failed; replacing it: {}", NAME, Thread.currentThread().getName(), e.toString(), e);
-      return StreamThreadExceptionResponse.REPLACE_THREAD;
-    });
+    created.setUncaughtExceptionHandler(this::threadFailed);
     created.setStateListener((now, before) -> {
       if (now == KafkaStreams.State.ERROR) {
         LOG.error("{} stopped on an error ({} -> {})", NAME, before, now);
@@ -160,11 +163,36 @@ public final class FanoutService implements Service {
         props.get(StreamsConfig.STATE_DIR_CONFIG));
   }
 
-  /** @return true while the Kafka Streams state is RUNNING (store restored, partitions assigned). */
+  /**
+   * A stream thread's tasks are reprocessed from their last commit by its replacement, so nothing
+   * is lost. Kafka Streams cannot replace the global thread: the instance then stops (ERROR state,
+   * not ready) rather than run on with a stale subscription store.
+   *
+   * @return always {@code REPLACE_THREAD}
+   */
+  StreamThreadExceptionResponse threadFailed(Throwable e) {
+    lastThreadFailure = clock.instant();
+    metrics.threadReplaced();
+    LOG.error("{} thread {} failed; replacing it: {}", NAME, Thread.currentThread().getName(), e.toString(), e);
+    return StreamThreadExceptionResponse.REPLACE_THREAD;
+  }
+
+  /**
+   * @return true while the Kafka Streams state is RUNNING (store restored, partitions assigned) and
+   *     no stream thread failed within {@link #UNREADY_AFTER_THREAD_FAILURE}
+   */
   @Override
   public boolean isReady() {
     KafkaStreams current = streams;
-    return current != null && current.state() == KafkaStreams.State.RUNNING;
+    Instant failed = lastThreadFailure;
+    return current != null && current.state() == KafkaStreams.State.RUNNING
+        && (failed == null || !clock.instant().isBefore(failed.plus(UNREADY_AFTER_THREAD_FAILURE)));
+  }
+
+  /** @return the Kafka Streams state, or null before {@link #start()} */
+  KafkaStreams.State streamsState() {
+    KafkaStreams current = streams;
+    return current == null ? null : current.state();
   }
 
   /** @return the counters of this instance. */

@@ -216,6 +216,41 @@ class FanoutServiceIntegrationTest {
     return subscription;
   }
 
+  /**
+   * A stream thread that fails is replaced, and the instance stays not ready for
+   * {@link FanoutService#UNREADY_AFTER_THREAD_FAILURE} after the last failure even though Kafka
+   * Streams is RUNNING again; the event it failed on is processed once the cause is gone.
+   */
+  @Test
+  void aFailedStreamThreadIsReplacedAndTheInstanceIsNotReadyForAWhile() throws Exception {
+    MutableClock clock = new MutableClock(Instant.now());
+    try (RegistryProxy proxy = new RegistryProxy(config.registryUrl())) {
+      FanoutService service = new FanoutService(config.with(Setting.REGISTRY_URL, proxy.url()), stateDir, clock);
+      services.add(service);
+      service.start();
+      Subscription sub = save(subscription("acct_a", Instant.now().minusSeconds(60), "call.completed"));
+      await().atMost(WAIT).until(() -> service.isReady() && service.metrics().subscriptionUpdates() == 1);
+
+      // the event's schema id is not cached yet: with the registry cut off the stream thread fails
+      proxy.cut(true);
+      publish(event("acct_a", "call.completed", "evt_while_cut", "call_1"));
+      await().atMost(WAIT).until(() -> service.metrics().threadsReplaced() >= 1);
+      assertThat(service.isReady()).isFalse();
+
+      proxy.cut(false);
+      awaitEventsCommitted();
+      List<ConsumerRecord<String, DeliveryTask>> tasks = readAll(topics.deliveries().name(),
+          topics.deliveries().valueSerde(registry).deserializer(), 1);
+      assertThat(tasks).extracting(r -> r.key() + "/" + r.value().getEventId())
+          .containsExactly(sub.getId() + "/evt_while_cut");
+      await().atMost(WAIT).until(() -> service.streamsState() == org.apache.kafka.streams.KafkaStreams.State.RUNNING);
+      assertThat(service.isReady()).isFalse();
+
+      clock.advance(FanoutService.UNREADY_AFTER_THREAD_FAILURE);
+      assertThat(service.isReady()).isTrue();
+    }
+  }
+
   private void delete(Subscription subscription) {
     send(topics.subscriptions().name(), subscription.getId(), null);
   }
