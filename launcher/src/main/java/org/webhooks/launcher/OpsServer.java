@@ -30,7 +30,8 @@ import org.webhooks.schemas.WebhooksConfig;
 
 /**
  * The operational HTTP endpoints of a process: {@code GET /health} (200 when every service it runs is
- * ready and the schema registry answers, else 503, with a JSON body saying which part is not) and
+ * ready and the Kafka cluster and the schema registry answer, else 503, with a JSON body saying which
+ * part is not) and
  * {@code GET /metrics} (Prometheus text format: the services' meters, consumer lag, JVM and process).
  */
 final class OpsServer implements AutoCloseable {
@@ -83,10 +84,12 @@ final class OpsServer implements AutoCloseable {
       closeables.add(lag);
     }
 
+    BrokerCheck broker = new BrokerCheck(config);
+    closeables.add(broker);
     Vertx vertx = Vertx.vertx();
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     Router router = Router.router(vertx);
-    router.get("/health").blockingHandler(ctx -> health(ctx, services, config.registryUrl(), http));
+    router.get("/health").blockingHandler(ctx -> health(ctx, services, broker, config.registryUrl(), http));
     router.get("/metrics").handler(ctx -> ctx.response()
         .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
         .end(registry.scrape()));
@@ -95,6 +98,7 @@ final class OpsServer implements AutoCloseable {
       server.listen(config.httpPort(), "0.0.0.0").toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     } catch (Exception e) {
       vertx.close();
+      broker.close();
       Throwable cause = e instanceof CompletionException || e.getCause() != null ? e.getCause() : e;
       throw new IllegalStateException(Setting.HTTP_PORT.flag() + ": cannot listen on port " + config.httpPort()
           + " (" + cause + "); choose another with " + Setting.HTTP_PORT.flag() + " or " + Setting.HTTP_PORT.envName());
@@ -108,7 +112,8 @@ final class OpsServer implements AutoCloseable {
     return server.actualPort();
   }
 
-  private static void health(RoutingContext ctx, List<Service> services, String registryUrl, HttpClient http) {
+  private static void health(RoutingContext ctx, List<Service> services, BrokerCheck broker, String registryUrl,
+      HttpClient http) {
     ObjectNode body = JSON.createObjectNode();
     ObjectNode parts = body.putObject("services");
     boolean up = true;
@@ -117,6 +122,9 @@ final class OpsServer implements AutoCloseable {
       parts.put(s.name(), ready ? "UP" : "DOWN");
       up &= ready;
     }
+    boolean kafkaUp = broker.answers();
+    body.put("kafka", kafkaUp ? "UP" : "DOWN");
+    up &= kafkaUp;
     boolean registryUp = registryAnswers(http, registryUrl);
     body.put("registry", registryUp ? "UP" : "DOWN");
     up &= registryUp;
