@@ -2,7 +2,6 @@ package org.webhooks.producer;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.time.Clock;
@@ -20,7 +19,6 @@ import org.webhooks.schemas.avro.CallEvent;
  */
 public final class JsonLinesPublisher {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final CallEventPublisher publisher;
   private final Clock clock;
@@ -53,7 +51,7 @@ public final class JsonLinesPublisher {
         continue;
       }
       try {
-        JsonNode node = JSON.readTree(line);
+        JsonNode node = CallEventJson.readEnvelope(line);
         CallEvent event = CallEventJson.parse(node, clock.instant());
         sent.add(publisher.publish(event));
         sentLines.add(n);

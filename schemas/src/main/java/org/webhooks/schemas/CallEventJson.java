@@ -1,6 +1,7 @@
 package org.webhooks.schemas;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -43,10 +44,15 @@ public final class CallEventJson {
    * rounding through double), and without Jackson's default stripping of trailing zeros, which
    * would turn {@code 247.0} into the integer {@code 247} and {@code 0.0} into {@code 0}.
    */
-  private static final ObjectMapper JSON = JsonMapper.builder()
+  private static final JsonMapper JSON = JsonMapper.builder()
       .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
       .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
       .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
+      .build();
+  /** The same, refusing what a lenient reader would quietly resolve: trailing text, repeated keys. */
+  private static final ObjectMapper STRICT_JSON = JSON.rebuild()
+      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
       .build();
 
   static {
@@ -54,6 +60,21 @@ public final class CallEventJson {
   }
 
   private CallEventJson() {}
+
+  /**
+   * Reads one event envelope from JSON text, for {@link #parse(JsonNode, Instant)}: decimals are kept
+   * as written, and text after the value or a key repeated within an object is refused rather than
+   * resolved (ignored, or last one wins), since either means the producer sent something else than
+   * it meant.
+   *
+   * @param json one JSON value
+   * @return the value read
+   * @throws JsonProcessingException when {@code json} is not exactly one well-formed JSON value
+   *     without repeated keys; the message says where
+   */
+  public static JsonNode readEnvelope(String json) throws JsonProcessingException {
+    return STRICT_JSON.readTree(json);
+  }
 
   /**
    * Parses one envelope. Free-form objects keep their numbers as {@code envelope} holds them: read

@@ -55,6 +55,18 @@ class CallEventJsonTest {
   }
 
   @Test
+  void readingAnEnvelopeRefusesTrailingTextAndRepeatedKeysAndKeepsDecimalsAsWritten() throws Exception {
+    assertThatThrownBy(() -> CallEventJson.readEnvelope("{\"event_id\":\"evt_1\"} trailing"))
+        .isInstanceOf(com.fasterxml.jackson.core.JsonProcessingException.class);
+    assertThatThrownBy(() -> CallEventJson.readEnvelope("{\"event_id\":\"evt_1\",\"event_id\":\"evt_2\"}"))
+        .isInstanceOf(com.fasterxml.jackson.core.JsonProcessingException.class)
+        .hasMessageContaining("event_id");
+    JsonNode read = CallEventJson.readEnvelope("{\"score\":0.10000000000000000001,\"n\":247.0}");
+    assertThat(read.get("score").decimalValue()).isEqualByComparingTo("0.10000000000000000001");
+    assertThat(read.get("n").toString()).isEqualTo("247.0");
+  }
+
+  @Test
   void there_is_one_example_payload_per_event_type() throws Exception {
     List<String> types = new ArrayList<>();
     for (Path p : examplePayloads().toList()) {
