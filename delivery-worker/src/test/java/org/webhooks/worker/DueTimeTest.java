@@ -13,6 +13,7 @@ import org.webhooks.schemas.avro.AttemptOutcome;
 import org.webhooks.schemas.avro.DeliveryAttempt;
 import org.webhooks.schemas.avro.DeliveryTask;
 import org.webhooks.schemas.avro.Subscription;
+import org.webhooks.embedded.MutableClock;
 
 /** A task is not attempted before its {@code due_at}, measured on the worker's clock. */
 class DueTimeTest {

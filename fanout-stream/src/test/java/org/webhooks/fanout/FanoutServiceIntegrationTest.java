@@ -50,6 +50,7 @@ import org.webhooks.schemas.avro.DeadLetter;
 import org.webhooks.schemas.avro.DeadLetterKind;
 import org.webhooks.schemas.avro.DeliveryTask;
 import org.webhooks.schemas.avro.Subscription;
+import org.webhooks.embedded.MutableClock;
 
 /**
  * {@link FanoutService} on the real embedded broker and registry: real producers in, a read_committed

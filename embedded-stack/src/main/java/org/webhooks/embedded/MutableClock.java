@@ -1,4 +1,4 @@
-package org.webhooks.worker;
+package org.webhooks.embedded;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -7,16 +7,21 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicReference;
 
-/** A clock that stands still until a test moves it. */
-final class MutableClock extends Clock {
+/**
+ * A clock for tests that stands still until the test moves it, so that what depends on time (due
+ * times, readiness windows) is decided by the test, never by how fast the machine is. Thread-safe.
+ */
+public final class MutableClock extends Clock {
 
   private final AtomicReference<Instant> now;
 
-  MutableClock(Instant start) {
+  /** @param start the instant the clock shows until it is moved */
+  public MutableClock(Instant start) {
     this.now = new AtomicReference<>(start);
   }
 
-  void advance(Duration d) {
+  /** Moves the clock forward by {@code d}. */
+  public void advance(Duration d) {
     now.updateAndGet(t -> t.plus(d));
   }
 
