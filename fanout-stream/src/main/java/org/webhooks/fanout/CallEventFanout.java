@@ -48,6 +48,7 @@ final class CallEventFanout implements Processor<byte[], byte[], String, Object>
   private final FanoutMetrics metrics;
   private ProcessorContext<String, Object> context;
   private KeyValueStore<String, byte[]> store;
+  private final DecodedSubscriptions decoded = new DecodedSubscriptions();
 
   CallEventFanout(String topic, String subscriptionsTopic, Deserializer<CallEvent> events,
       Deserializer<Subscription> subscriptions, SubscriptionMatcher matcher, Clock clock,
@@ -158,7 +159,7 @@ final class CallEventFanout implements Processor<byte[], byte[], String, Object>
         KeyValue<String, byte[]> entry = it.next();
         Subscription subscription;
         try {
-          subscription = subscriptions.deserialize(subscriptionsTopic, entry.value);
+          subscription = decoded.get(entry.key, entry.value, v -> subscriptions.deserialize(subscriptionsTopic, v));
         } catch (RuntimeException e) {
           if (RegistryFailures.isUnreachable(e)) {
             throw e;
