@@ -598,29 +598,30 @@ final class DeliveryLoop implements Runnable {
 
   // ---- flow control
 
-  private int unfinishedCount() {
-    int n = 0;
-    for (PartitionProgress<PendingDelivery> pp : progress.values()) {
-      n += pp.unfinishedCount();
-    }
-    return n;
-  }
-
   private int waitingCount() {
     return notDue.size() + gate.waiting() + awaitingView.size() + newMisses.size();
   }
 
   /**
-   * Pauses every assigned partition while the worker is at its cap of requests in flight or of
-   * unfinished tasks in memory, and a partition whose records wait for the schema registry.
+   * Pauses every assigned partition while the worker is at its cap of requests in flight; a
+   * partition holding its share of the cap of unfinished tasks in memory (the cap divided by the
+   * partitions assigned); and a partition whose records wait for the schema registry. The share
+   * bounds memory per partition, so the backlog of a hung endpoint (every task of a subscription is
+   * in one partition) pauses that partition alone and the endpoints of the other partitions go on.
    */
   private void updatePause() {
     KafkaConsumer<byte[], byte[]> consumer = kafka.consumer();
     Set<TopicPartition> assigned = consumer.assignment();
-    boolean full = gate.inFlight() >= limits.maxInFlight() || unfinishedCount() >= limits.maxUnfinished();
     Set<TopicPartition> wanted = new HashSet<>();
-    if (full) {
+    if (gate.inFlight() >= limits.maxInFlight()) {
       wanted.addAll(assigned);
+    } else {
+      int share = Math.max(1, limits.maxUnfinished() / Math.max(1, progress.size()));
+      progress.forEach((tp, pp) -> {
+        if (pp.unfinishedCount() >= share) {
+          wanted.add(tp);
+        }
+      });
     }
     long now = System.nanoTime();
     backoffUntilNanos.entrySet().removeIf(e -> e.getValue() - now <= 0);

@@ -11,10 +11,11 @@ import java.util.List;
  * of them to skip: every offset in {@code [committed, end)} is finished except those in the listed
  * ranges; offsets from {@code end} on have not been read.
  *
- * <p>Text form, offsets relative to the committed offset: {@code u1 <end> <start>+<length> ...},
- * for example {@code u1 40 0+3 17+1} (records 0-2 and 17 unfinished, 3-16 and 18-39 finished).
- * Text that does not parse means "nothing known": every record from the committed offset is read
- * as unfinished, which repeats requests but loses none.
+ * <p>Text form, numbers in base 36: {@code u1 <end - committed> <gap>+<length> ...}, where each
+ * gap is counted from the end of the previous range (from the committed offset for the first). For
+ * example {@code u1 14 0+3 e+1}: of the 40 records from the committed offset, 0-2 and 17 are
+ * unfinished, 3-16 and 18-39 finished. Text that does not parse means "nothing known": every record
+ * from the committed offset is read as unfinished, which repeats requests but loses none.
  *
  * @param committed the committed offset the ranges are relative to
  * @param end one past the highest offset this value speaks of ({@code committed} when it knows nothing)
@@ -33,8 +34,9 @@ record UnfinishedRanges(long committed, long end, List<Range> ranges) {
 
   /**
    * Longest text written, in characters. Brokers refuse commit metadata above
-   * {@code offset.metadata.max.bytes} (4096 bytes by default); above this the ranges are dropped and
-   * the next owner repeats the finished records instead of failing the commit.
+   * {@code offset.metadata.max.bytes} (4096 bytes by default); ranges that do not fit are left out
+   * and {@code end} is moved down to the first of them, so the next owner repeats the finished
+   * records from there on instead of the commit failing.
    */
   static final int MAX_TEXT = 3000;
 
@@ -63,19 +65,32 @@ record UnfinishedRanges(long committed, long end, List<Range> ranges) {
     return true;
   }
 
-  /** @return the commit metadata text; empty when it would be longer than {@link #MAX_TEXT} */
+  /**
+   * @return the commit metadata text, at most {@link #MAX_TEXT} characters: when the ranges do not
+   *     all fit, the text speaks only of the offsets before the first range left out
+   */
   String toText() {
     if (end <= committed) {
       return "";
     }
-    StringBuilder out = new StringBuilder(VERSION).append(' ').append(end - committed);
+    StringBuilder rangesText = new StringBuilder();
+    long knownEnd = end;
+    long previousEnd = committed;
+    // room for the header: the version, two spaces and the largest end in base 36
+    int room = MAX_TEXT - VERSION.length() - 2 - Long.toString(end - committed, 36).length();
     for (Range r : ranges) {
-      out.append(' ').append(r.from() - committed).append('+').append(r.length());
-      if (out.length() > MAX_TEXT) {
-        return "";
+      String next = " " + Long.toString(r.from() - previousEnd, 36) + "+" + Long.toString(r.length(), 36);
+      if (rangesText.length() + next.length() > room) {
+        knownEnd = r.from();
+        break;
       }
+      rangesText.append(next);
+      previousEnd = r.to();
     }
-    return out.toString();
+    if (knownEnd <= committed) {
+      return "";
+    }
+    return VERSION + " " + Long.toString(knownEnd - committed, 36) + rangesText;
   }
 
   /**
@@ -90,14 +105,15 @@ record UnfinishedRanges(long committed, long end, List<Range> ranges) {
     }
     String[] parts = text.split(" ");
     try {
-      long end = committed + Long.parseLong(parts[1]);
+      long end = committed + Long.parseLong(parts[1], 36);
       List<Range> ranges = new ArrayList<>(parts.length - 2);
       long last = committed;
       for (int i = 2; i < parts.length; i++) {
         int plus = parts[i].indexOf('+');
-        long from = committed + Long.parseLong(parts[i].substring(0, plus));
-        long length = Long.parseLong(parts[i].substring(plus + 1));
-        if (from < last || length < 1 || from + length > end) {
+        long gap = Long.parseLong(parts[i].substring(0, plus), 36);
+        long length = Long.parseLong(parts[i].substring(plus + 1), 36);
+        long from = last + gap;
+        if (gap < 0 || length < 1 || from + length > end) {
           return none(committed);
         }
         ranges.add(new Range(from, length));

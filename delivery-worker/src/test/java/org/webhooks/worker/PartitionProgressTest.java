@@ -49,7 +49,7 @@ class PartitionProgressTest {
   @Test
   void theNextOwnerSkipsWhatThePreviousOneFinishedAndKeepsWhatItKnewBeyondItsOwnReading() {
     // the previous owner committed 100: 100 and 104-105 unfinished, 101-103 and 106-109 finished
-    UnfinishedRanges inherited = UnfinishedRanges.parse(100, "u1 10 0+1 4+2");
+    UnfinishedRanges inherited = UnfinishedRanges.parse(100, "u1 a 0+1 3+2");
     PartitionProgress<String> p = new PartitionProgress<>(inherited);
     assertThat(p.finishedEarlier(99)).isFalse();
     assertThat(p.finishedEarlier(100)).isFalse();
@@ -69,7 +69,8 @@ class PartitionProgressTest {
 
   @Test
   void foreignOrDamagedMetadataMeansNothingIsKnownToBeFinished() {
-    for (String text : new String[] {null, "", "hello", "u1", "u1 x", "u1 5 3+4", "u1 5 2+1 1+1", "u1 5 0+0"}) {
+    for (String text : new String[] {null, "", "hello", "u1", "u1 !", "u1 -5", "u1 5 3+4", "u1 5 2+1 2+1",
+        "u1 5 0+0", "u1 5 -1+1", "u1 5 0+1 x"}) {
       UnfinishedRanges r = UnfinishedRanges.parse(7, text);
       assertThat(r).as(String.valueOf(text)).isEqualTo(UnfinishedRanges.none(7));
       assertThat(r.isFinished(8)).isFalse();
@@ -77,12 +78,21 @@ class PartitionProgressTest {
   }
 
   @Test
-  void metadataTooLongForTheBrokerIsDroppedSoTheCommitStillSucceeds() {
+  void rangesThatDoNotFitAreLeftOutAndTheTextSpeaksOnlyOfTheOffsetsBeforeThem() {
+    // every other record of 20,000 unfinished: far more ranges than the broker takes in metadata
     List<UnfinishedRanges.Range> ranges = new java.util.ArrayList<>();
-    for (long o = 0; o < 2000; o += 2) {
-      ranges.add(new UnfinishedRanges.Range(o, 1));
+    for (long o = 0; o < 20_000; o += 2) {
+      ranges.add(new UnfinishedRanges.Range(500 + o, 1));
     }
-    assertThat(new UnfinishedRanges(0, 2000, ranges).toText()).isEmpty();
-    assertThat(new UnfinishedRanges(0, 2000, ranges.subList(0, 10)).toText()).startsWith("u1 2000 0+1 2+1");
+    String text = new UnfinishedRanges(500, 20_500, ranges).toText();
+    assertThat(text.length()).isLessThanOrEqualTo(UnfinishedRanges.MAX_TEXT).isGreaterThan(2000);
+    UnfinishedRanges read = UnfinishedRanges.parse(500, text);
+    assertThat(read.end()).isLessThan(20_500).isGreaterThan(1000);
+    // what it speaks of is exact; beyond its end nothing is taken for finished
+    for (long o = 500; o < read.end(); o++) {
+      assertThat(read.isFinished(o)).as("offset %d", o).isEqualTo((o - 500) % 2 == 1);
+    }
+    assertThat(read.isFinished(read.end() + 1)).isFalse();
+    assertThat(read.ranges()).isEqualTo(ranges.subList(0, read.ranges().size()));
   }
 }
