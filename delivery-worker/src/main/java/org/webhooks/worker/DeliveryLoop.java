@@ -138,6 +138,11 @@ final class DeliveryLoop implements Runnable {
     kafka.consumer().wakeup();
   }
 
+  /** @return the error the loop stopped on, or null while it runs or after a requested stop */
+  Throwable failure() {
+    return failure;
+  }
+
   /** @return true while the loop runs and has joined the consumer group at least once. */
   boolean isReady() {
     return running && joined && failure == null;

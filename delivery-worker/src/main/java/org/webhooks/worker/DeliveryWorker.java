@@ -7,6 +7,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -171,6 +172,14 @@ public final class DeliveryWorker implements Service {
       throw new IllegalStateException("the delivery worker was not started");
     }
     return v.awaitCaughtUp(timeout);
+  }
+
+  /** @return the error its owner thread stopped on (for example fenced by a newer instance), if any */
+  @Override
+  public Optional<String> failure() {
+    DeliveryLoop l = loop;
+    Throwable t = l == null || closed ? null : l.failure();
+    return t == null ? Optional.empty() : Optional.of(t.toString());
   }
 
   /** @return the worker's counters. */

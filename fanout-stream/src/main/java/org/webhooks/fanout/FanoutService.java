@@ -5,6 +5,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Properties;
+import java.util.Optional;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.streams.CloseOptions;
@@ -187,6 +188,13 @@ public final class FanoutService implements Service {
     Instant failed = lastThreadFailure;
     return current != null && current.state() == KafkaStreams.State.RUNNING
         && (failed == null || !clock.instant().isBefore(failed.plus(UNREADY_AFTER_THREAD_FAILURE)));
+  }
+
+  /** @return a reason when Kafka Streams stopped on an error (its global thread failed) */
+  @Override
+  public Optional<String> failure() {
+    return streamsState() == KafkaStreams.State.ERROR
+        ? Optional.of("Kafka Streams stopped on an error (state ERROR)") : Optional.empty();
   }
 
   /** @return the Kafka Streams state, or null before {@link #start()} */

@@ -1,7 +1,9 @@
 package org.webhooks.launcher;
 
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.webhooks.schemas.KafkaClients;
+import org.webhooks.schemas.Service;
 import org.webhooks.schemas.WebhooksConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -22,11 +24,13 @@ abstract class ServiceCommand implements Callable<Integer> {
     WebhooksConfig config = StackConnection.resolve(SettingsOptions.resolve(spec));
     KafkaClients.ensureTopics(config);
     try (ServiceHost host = new ServiceHost()) {
-      host.start(Services.create(serviceName(), config));
-      host.closeLast(OpsServer.start(host.services(), config));
-      host.awaitShutdown();
+      // the HTTP port is bound before the service starts: a port in use then stops this process
+      // before its worker, starting with the same instance id, could fence a running one
+      Service service = Services.create(serviceName(), config);
+      host.closeLast(OpsServer.start(List.of(service), config));
+      host.start(service);
+      return host.awaitShutdown() ? 0 : Webhooks.EXIT_FAILURE;
     }
-    return 0;
   }
 
   /** {@code fanout-stream}. */

@@ -3,6 +3,7 @@ package org.webhooks.launcher;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -16,6 +17,9 @@ import org.webhooks.schemas.Service;
 final class ServiceHost implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(ServiceHost.class);
+
+  /** How often {@link #awaitShutdown()} looks for a failed service, ms. */
+  private static final long FAILURE_CHECK_MS = 1000;
 
   private final List<Service> started = new ArrayList<>();
   private final List<AutoCloseable> dependencies = new ArrayList<>();
@@ -62,10 +66,26 @@ final class ServiceHost implements AutoCloseable {
     return true;
   }
 
-  /** Blocks until the JVM is asked to stop and every service is closed. */
-  void awaitShutdown() throws InterruptedException {
+  /**
+   * Blocks until the JVM is asked to stop, or a service stops on its own with a
+   * {@link Service#failure()}, and every service is closed.
+   *
+   * @return true after a requested stop; false when a service failed (the process should then exit
+   *     non-zero so that its supervisor starts it again)
+   */
+  boolean awaitShutdown() throws InterruptedException {
     Runtime.getRuntime().addShutdownHook(new Thread(this::close, "webhooks-shutdown"));
-    closed.await();
+    while (!closed.await(FAILURE_CHECK_MS, TimeUnit.MILLISECONDS)) {
+      for (Service s : services()) {
+        Optional<String> failure = s.failure();
+        if (failure.isPresent()) {
+          LOG.error("{} failed and cannot go on: {}; stopping this process", s.name(), failure.get());
+          close();
+          return false;
+        }
+      }
+    }
+    return true;
   }
 
   @Override

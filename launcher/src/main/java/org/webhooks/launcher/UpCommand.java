@@ -1,9 +1,11 @@
 package org.webhooks.launcher;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.webhooks.embedded.EmbeddedStack;
 import org.webhooks.schemas.KafkaClients;
+import org.webhooks.schemas.Service;
 import org.webhooks.schemas.Setting;
 import org.webhooks.schemas.WebhooksConfig;
 import picocli.CommandLine.Command;
@@ -39,17 +41,24 @@ final class UpCommand implements Callable<Integer> {
             + ": required when --bootstrap-servers is set (only the embedded stack starts a registry)");
       }
       KafkaClients.ensureTopics(config);
+      List<Service> created = new ArrayList<>();
       for (String name : services) {
-        host.start(Services.create(name, config));
+        created.add(Services.create(name, config));
       }
-      OpsServer ops = OpsServer.start(host.services(), config);
+      // bound before the services start, so that a port in use stops nothing that runs
+      OpsServer ops = OpsServer.start(created, config);
       host.closeLast(ops);
+      for (Service s : created) {
+        host.start(s);
+      }
       spec.commandLine().getOut().printf(
           "webhooks up: kafka %s, registry %s, services %s, health http://127.0.0.1:%d/health (Ctrl-C to stop)%n",
           config.bootstrapServers(), config.registryUrl(), services.isEmpty() ? "none" : String.join(",", services),
           ops.port());
       spec.commandLine().getOut().flush();
-      host.awaitShutdown();
+      if (!host.awaitShutdown()) {
+        return Webhooks.EXIT_FAILURE;
+      }
     }
     return 0;
   }
