@@ -15,6 +15,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.webhooks.schemas.KafkaClients;
@@ -58,19 +60,37 @@ final class SubscriptionStore implements AutoCloseable {
     send(id, null);
   }
 
-  /** @return the subscription with this id, if it exists (reads the whole topic). */
-  Optional<Subscription> find(String id) {
-    return Optional.ofNullable(readAll().get(id));
+  /**
+   * The topic's current content.
+   *
+   * @param subscriptions every current subscription by id, in the order first written
+   * @param unreadable ids whose current record cannot be decoded (not a subscription, or its schema
+   *     is gone from the registry), each with the reason; the services ignore these, and deleting
+   *     them clears them
+   */
+  record Current(Map<String, Subscription> subscriptions, Map<String, String> unreadable) {}
+
+  /** @return true when a current record, readable or not, has this id (reads the whole topic). */
+  boolean exists(String id) {
+    Current c = readAll();
+    return c.subscriptions().containsKey(id) || c.unreadable().containsKey(id);
   }
 
-  /** @return every current subscription by id, in the order first written. */
-  Map<String, Subscription> readAll() {
+  /** @return the subscription with this id, if it exists and can be read (reads the whole topic). */
+  Optional<Subscription> find(String id) {
+    return Optional.ofNullable(readAll().subscriptions().get(id));
+  }
+
+  /** @return the topic's current content; a record that cannot be decoded is listed, not thrown. */
+  Current readAll() {
     Properties props = KafkaClients.common(config);
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     Map<String, Subscription> current = new LinkedHashMap<>();
-    try (KafkaConsumer<String, Subscription> consumer =
-        new KafkaConsumer<>(props, new StringDeserializer(), topic.valueSerde(registry).deserializer())) {
+    Map<String, String> unreadable = new LinkedHashMap<>();
+    Deserializer<Subscription> values = topic.valueSerde(registry).deserializer();
+    try (KafkaConsumer<String, byte[]> consumer =
+        new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
       List<TopicPartition> partitions = new ArrayList<>();
       consumer.partitionsFor(topic.name(), Duration.ofSeconds(30))
           .forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
@@ -78,16 +98,21 @@ final class SubscriptionStore implements AutoCloseable {
       consumer.seekToBeginning(partitions);
       Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
       while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-        for (ConsumerRecord<String, Subscription> r : consumer.poll(Duration.ofMillis(200))) {
-          if (r.value() == null) {
-            current.remove(r.key());
-          } else {
-            current.put(r.key(), r.value());
+        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+          current.remove(r.key());
+          unreadable.remove(r.key());
+          if (r.value() != null) {
+            try {
+              current.put(r.key(), values.deserialize(r.topic(), r.value()));
+            } catch (RuntimeException e) {
+              unreadable.put(r.key(), "partition " + r.partition() + " offset " + r.offset() + ": "
+                  + (e.getMessage() == null ? e.toString() : e.getMessage()));
+            }
           }
         }
       }
     }
-    return current;
+    return new Current(current, unreadable);
   }
 
   private void send(String key, Subscription value) {

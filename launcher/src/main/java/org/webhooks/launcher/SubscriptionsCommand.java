@@ -94,10 +94,16 @@ final class SubscriptionsCommand {
     @Override
     public Integer call() {
       WebhooksConfig config = StackConnection.resolve(SettingsOptions.resolve(spec));
-      Map<String, Subscription> all;
+      SubscriptionStore.Current current;
       try (SubscriptionStore store = new SubscriptionStore(config)) {
-        all = store.readAll();
+        current = store.readAll();
       }
+      Map<String, Subscription> all = current.subscriptions();
+      PrintWriter err = spec.commandLine().getErr();
+      current.unreadable().forEach((id, reason) -> err.printf(
+          "warning: the record of subscription %s cannot be read and receives nothing (%s); "
+              + "save it again or delete it%n", id, reason));
+      err.flush();
       PrintWriter out = spec.commandLine().getOut();
       List<Subscription> shown = all.values().stream()
           .filter(s -> account == null || s.getAccountId().equals(account)).toList();
@@ -128,7 +134,7 @@ final class SubscriptionsCommand {
     public Integer call() {
       WebhooksConfig config = StackConnection.resolve(SettingsOptions.resolve(spec));
       try (SubscriptionStore store = new SubscriptionStore(config)) {
-        if (store.find(id).isEmpty()) {
+        if (!store.exists(id)) {
           throw new IllegalArgumentException("ID: no subscription " + id);
         }
         store.delete(id);

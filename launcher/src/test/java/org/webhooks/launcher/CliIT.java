@@ -7,13 +7,18 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.webhooks.embedded.EmbeddedStack;
 import org.webhooks.embedded.TestStack;
+import org.webhooks.schemas.KafkaClients;
 import org.webhooks.schemas.SchemaRegistryClient;
 import org.webhooks.schemas.Setting;
 import org.webhooks.schemas.WebhooksConfig;
@@ -88,7 +93,7 @@ class CliIT {
     // Topics are created by up or a service; create them as an operator would.
     WebhooksConfig config = WebhooksConfig.defaults().with(Setting.BOOTSTRAP_SERVERS, stack.bootstrapServers())
         .with(Setting.REGISTRY_URL, stack.registryUrl()).with(Setting.TOPIC_PREFIX, prefix).with(Setting.PARTITIONS, "1");
-    org.webhooks.schemas.KafkaClients.ensureTopics(config);
+    KafkaClients.ensureTopics(config);
 
     assertThat(run(args.toArray(String[]::new))).isEqualTo(2);
 
@@ -104,5 +109,43 @@ class CliIT {
             config.topics().callEvents().valueSerde(new SchemaRegistryClient(stack.registryUrl())).deserializer())
         .stream().map(ConsumerRecord::value).map(CallEvent::getEventId).toList();
     assertThat(published).containsExactly("e1", "e6");
+  }
+
+  @Test
+  void anUnreadableSubscriptionRecordIsListedAsAWarningAndCanBeDeleted() throws Exception {
+    EmbeddedStack stack = TestStack.shared();
+    String prefix = "cli-" + UUID.randomUUID() + "-";
+    WebhooksConfig config = WebhooksConfig.defaults().with(Setting.BOOTSTRAP_SERVERS, stack.bootstrapServers())
+        .with(Setting.REGISTRY_URL, stack.registryUrl()).with(Setting.TOPIC_PREFIX, prefix).with(Setting.PARTITIONS, "1");
+    KafkaClients.ensureTopics(config);
+    String[] flags = {"--bootstrap-servers", stack.bootstrapServers(), "--registry-url", stack.registryUrl(),
+        "--topic-prefix", prefix, "--partitions", "1"};
+    assertThat(run(concat(new String[] {"subscriptions", "add", "--account", "acct_1", "--url",
+        "https://example.com/hook", "--events", "call.completed"}, flags))).as(err.toString()).isZero();
+    try (var producer = new KafkaProducer<String, String>(
+        KafkaClients.common(config), new StringSerializer(),
+        new StringSerializer())) {
+      producer.send(new ProducerRecord<>(
+          config.topics().subscriptions().name(), "sub_garbage", "not avro")).get();
+    }
+    out.getBuffer().setLength(0);
+    err.getBuffer().setLength(0);
+
+    assertThat(run(concat(new String[] {"subscriptions", "list"}, flags))).as(err.toString()).isZero();
+    assertThat(out.toString()).contains("https://example.com/hook").doesNotContain("sub_garbage");
+    assertThat(err.toString()).contains("warning: the record of subscription sub_garbage cannot be read")
+        .contains("magic byte");
+
+    err.getBuffer().setLength(0);
+    assertThat(run(concat(new String[] {"subscriptions", "delete", "sub_garbage"}, flags))).as(err.toString()).isZero();
+    err.getBuffer().setLength(0);
+    assertThat(run(concat(new String[] {"subscriptions", "list"}, flags))).isZero();
+    assertThat(err.toString()).isEmpty();
+  }
+
+  private static String[] concat(String[] a, String[] b) {
+    String[] out = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
   }
 }
