@@ -97,12 +97,25 @@ public final class TargetPolicy {
       throw new IllegalArgumentException("url '" + url + "' must use https (plain http only for WEBHOOKS_ALLOWED_TARGETS)");
     }
     String bare = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
-    if (!allowed && (bare.equalsIgnoreCase("localhost") || bare.toLowerCase(Locale.ROOT).endsWith(".localhost"))) {
+    // a trailing dot names the same host (fully qualified), so it is checked without it
+    String name = bare.toLowerCase(Locale.ROOT);
+    if (name.endsWith(".")) {
+      name = name.substring(0, name.length() - 1);
+    }
+    if (!allowed && (name.equals("localhost") || name.endsWith(".localhost"))) {
       throw new IllegalArgumentException("url '" + url + "' targets localhost, which is not allowed");
     }
-    if (!allowed && looksLikeIp(bare)) {
+    // WHATWG URL "host parsing": a host whose last label is a number is an IPv4 address, which
+    // resolvers also read in hex, octal or fewer parts (0x7f000001, 0177.0.0.1, 127.1 are all
+    // 127.0.0.1); only the canonical form is accepted, so that the check below sees what is sent to
+    String lastLabel = name.substring(name.lastIndexOf('.') + 1);
+    if (!name.contains(":") && lastLabel.matches("[0-9]+|0x[0-9a-f]*") && !IPV4.matcher(name).matches()) {
+      throw new IllegalArgumentException("url '" + url + "' has host " + bare + ", which reads as an IPv4 address "
+          + "but is not written as four decimal numbers 0-255 without leading zeros");
+    }
+    if (!allowed && looksLikeIp(name)) {
       try {
-        InetAddress address = InetAddress.getByName(bare);
+        InetAddress address = InetAddress.getByName(name);
         if (isBlocked(address)) {
           throw new IllegalArgumentException("url '" + url + "' targets the non-public address " + bare);
         }

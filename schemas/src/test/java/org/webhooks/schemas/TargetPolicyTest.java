@@ -48,7 +48,9 @@ class TargetPolicyTest {
       "https://[::1]/h", "https://[::]/h", "https://[fc00::1]/h", "https://[fdff:ffff::1]/h", "https://[fe80::1]/h",
       "https://[febf::1]/h", "https://[ff02::1]/h", "https://[::ffff:127.0.0.1]/h", "https://[::ffff:10.0.0.1]/h",
       "https://localhost/h", "https://LocalHost:8443/h", "https://api.localhost/h", "https://127.1/h",
-      "https://2130706433/h"})
+      "https://2130706433/h", "https://0x7f000001/h", "https://0177.0.0.1/h", "https://0x7f.0.0.1/h",
+      "https://localhost./h", "https://LOCALHOST./h", "https://api.localhost./h", "https://127.0.0.1./h",
+      "https://010.0.0.1/h", "https://hooks.example.com.10/h"})
   void non_public_targets_are_refused(String url) {
     assertThatThrownBy(() -> STRICT.checkUrl(url))
         .isInstanceOf(IllegalArgumentException.class)
@@ -59,7 +61,8 @@ class TargetPolicyTest {
   @ValueSource(strings = {
       "https://11.0.0.1/h", "https://172.15.255.255/h", "https://172.32.0.1/h", "https://192.169.0.1/h",
       "https://100.63.255.255/h", "https://100.128.0.1/h", "https://169.255.0.1/h", "https://[fbff::1]/h",
-      "https://[2001:4860:4860::8888]/h"})
+      "https://[2001:4860:4860::8888]/h", "https://hooks.example.com./h",
+      "https://0x7f.example.com/h"})
   void addresses_just_outside_the_blocked_ranges_are_accepted(String url) {
     assertThat(STRICT.checkUrl(url)).isNotNull();
   }
