@@ -14,6 +14,7 @@ import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.avro.Schema;
@@ -38,6 +39,9 @@ public final class CallEventJson {
   private static final Set<String> OBJECT_FIELDS = Set.of("customer", "metadata");
   /** Data fields that live on the envelope record, not the typed data record. */
   private static final Set<String> ENVELOPE_FIELDS = Set.of("call_id", "agent_id");
+  /** Fields an input envelope may have, in the order error messages list them. */
+  private static final List<String> TOP_LEVEL_FIELDS = List.of("account_id", "event_id", "event_type", "timestamp",
+      "data");
 
   /**
    * Reads stored JSON text back without changing a number: decimals as {@code BigDecimal} (no
@@ -91,6 +95,15 @@ public final class CallEventJson {
   public static CallEvent parse(JsonNode envelope, Instant now) {
     if (envelope == null || !envelope.isObject()) {
       throw new InvalidEventException("the line is not a JSON object");
+    }
+    Iterator<String> names = envelope.fieldNames();
+    while (names.hasNext()) {
+      String name = names.next();
+      if (!TOP_LEVEL_FIELDS.contains(name)) {
+        // the outbound envelope has no place for it: dropping it silently would lose what was sent
+        throw new InvalidEventException("field '" + name + "' is not part of the envelope (known: "
+            + String.join(", ", TOP_LEVEL_FIELDS) + "); event details go inside data");
+      }
     }
     String eventId = requiredText(envelope, "event_id", "event_id");
     if (eventId.length() > MAX_ID_LENGTH || !eventId.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {

@@ -55,6 +55,16 @@ class CallEventJsonTest {
   }
 
   @Test
+  void aTopLevelFieldOutsideTheEnvelopeIsRefusedNamingIt() throws Exception {
+    JsonNode line = CallEventJson.readEnvelope("{\"account_id\":\"a\",\"event_id\":\"e1\","
+        + "\"event_type\":\"call.started\",\"metadata\":{\"k\":1},\"data\":{\"call_id\":\"c1\"}}");
+    assertThatThrownBy(() -> CallEventJson.parse(line, Instant.EPOCH))
+        .isInstanceOf(InvalidEventException.class)
+        .hasMessageContaining("field 'metadata' is not part of the envelope")
+        .hasMessageContaining("inside data");
+  }
+
+  @Test
   void readingAnEnvelopeRefusesTrailingTextAndRepeatedKeysAndKeepsDecimalsAsWritten() throws Exception {
     assertThatThrownBy(() -> CallEventJson.readEnvelope("{\"event_id\":\"evt_1\"} trailing"))
         .isInstanceOf(com.fasterxml.jackson.core.JsonProcessingException.class);
