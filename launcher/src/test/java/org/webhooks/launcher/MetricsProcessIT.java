@@ -26,17 +26,19 @@ class MetricsProcessIT {
 
   @Test
   void healthIsUpAndCountersMoveWhileSimulateRuns() throws Exception {
-    int httpPort = LauncherProcess.freePort();
-    List<String> flags = List.of("--data-dir", dataDir.toString(), "--kafka-port", Integer.toString(LauncherProcess.freePort()),
-        "--controller-port", Integer.toString(LauncherProcess.freePort()), "--registry-port", Integer.toString(LauncherProcess.freePort()),
-        "--http-port", Integer.toString(httpPort), "--partitions", "2");
+    // port 0 everywhere: the stack picks free ports and names them in stack.properties, where the
+    // other commands find it, and up prints the health URL
+    List<String> flags = List.of("--data-dir", dataDir.toString(), "--kafka-port", "0", "--controller-port", "0",
+        "--registry-port", "0", "--http-port", "0", "--partitions", "2");
     try (RecordingReceiver receiver = new RecordingReceiver();
         LauncherProcess up = LauncherProcess.start(logs, "up", LauncherProcess.command(flags, "up"))) {
       await().atMost(WAIT).until(() -> {
         assertThat(up.isAlive()).as("up is running").isTrue();
         return up.stdout().contains("webhooks up:");
       });
-      String base = "http://127.0.0.1:" + httpPort;
+      Matcher healthUrl = Pattern.compile("health http://127\\.0\\.0\\.1:(\\d+)/health").matcher(up.stdout());
+      assertThat(healthUrl.find()).as(up.stdout()).isTrue();
+      String base = "http://127.0.0.1:" + healthUrl.group(1);
       await().atMost(WAIT).untilAsserted(() -> {
         HttpResponse<String> health = get(base + "/health");
         assertThat(health.statusCode()).as(health.body()).isEqualTo(200);
