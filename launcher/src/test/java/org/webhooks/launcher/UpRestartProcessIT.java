@@ -118,10 +118,10 @@ class UpRestartProcessIT {
     });
   }
 
-  private List<String> stackFlags() throws Exception {
-    return List.of("--data-dir", dataDir.toString(), "--kafka-port", Integer.toString(LauncherProcess.freePort()),
-        "--controller-port", Integer.toString(LauncherProcess.freePort()), "--registry-port", Integer.toString(LauncherProcess.freePort()),
-        "--partitions", "2");
+  /** Port 0 everywhere: each start picks free ports and names them in stack.properties. */
+  private List<String> stackFlags() {
+    return List.of("--data-dir", dataDir.toString(), "--kafka-port", "0", "--controller-port", "0",
+        "--registry-port", "0", "--http-port", "0", "--partitions", "2");
   }
 
 }
