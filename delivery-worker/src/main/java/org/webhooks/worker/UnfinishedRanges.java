@@ -1,6 +1,8 @@
 package org.webhooks.worker;
 
 import java.util.ArrayList;
+import java.util.Base64;
+import java.util.BitSet;
 import java.util.List;
 
 /**
@@ -17,6 +19,12 @@ import java.util.List;
  * unfinished, 3-16 and 18-39 finished. Text that does not parse means "nothing known": every record
  * from the committed offset is read as unfinished, which repeats requests but loses none.
  *
+ * <p>When unfinished records are many and close together (a hung endpoint among busy ones), a bit
+ * set says more in the same room: {@code b1 <end - committed> <bits>}, the bits base64url-encoded
+ * without padding, bit {@code i} (least significant first, as {@link BitSet#toByteArray()}) set
+ * when record {@code committed + i} is unfinished. {@link #toText()} writes whichever form covers
+ * more offsets.
+ *
  * @param committed the committed offset the ranges are relative to
  * @param end one past the highest offset this value speaks of ({@code committed} when it knows nothing)
  * @param ranges unfinished ranges inside {@code [committed, end)}, ascending, not overlapping
@@ -31,6 +39,7 @@ record UnfinishedRanges(long committed, long end, List<Range> ranges) {
   }
 
   private static final String VERSION = "u1";
+  private static final String BITS_VERSION = "b1";
 
   /**
    * Longest text written, in characters. Brokers refuse commit metadata above
@@ -54,15 +63,18 @@ record UnfinishedRanges(long committed, long end, List<Range> ranges) {
     if (offset < committed || offset >= end) {
       return false;
     }
-    for (Range r : ranges) {
-      if (offset < r.from()) {
-        return true;
-      }
-      if (offset < r.to()) {
-        return false;
+    // the last range starting at or before offset, by binary search: ranges are sorted
+    int lo = 0;
+    int hi = ranges.size() - 1;
+    while (lo <= hi) {
+      int mid = (lo + hi) >>> 1;
+      if (ranges.get(mid).from() <= offset) {
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
       }
     }
-    return true;
+    return hi < 0 || offset >= ranges.get(hi).to();
   }
 
   /**
@@ -73,6 +85,30 @@ record UnfinishedRanges(long committed, long end, List<Range> ranges) {
     if (end <= committed) {
       return "";
     }
+    String asRanges = rangesText();
+    String asBits = bitsText();
+    long rangesEnd = asRanges.isEmpty() ? committed : parse(committed, asRanges).end();
+    long bitsEnd = asBits.isEmpty() ? committed : parse(committed, asBits).end();
+    // the readable form unless the bit set speaks of more offsets
+    return bitsEnd > rangesEnd ? asBits : asRanges;
+  }
+
+  private String bitsText() {
+    int room = MAX_TEXT - BITS_VERSION.length() - 2 - Long.toString(end - committed, 36).length();
+    long maxBits = (long) (room * 3 / 4) * 8;
+    long knownEnd = Math.min(end, committed + maxBits);
+    BitSet bits = new BitSet();
+    for (Range r : ranges) {
+      for (long o = r.from(); o < Math.min(r.to(), knownEnd); o++) {
+        bits.set((int) (o - committed));
+      }
+    }
+    // toByteArray drops trailing zero bytes; the reader takes missing bits as finished
+    String encoded = Base64.getUrlEncoder().withoutPadding().encodeToString(bits.toByteArray());
+    return BITS_VERSION + " " + Long.toString(knownEnd - committed, 36) + " " + encoded;
+  }
+
+  private String rangesText() {
     StringBuilder rangesText = new StringBuilder();
     long knownEnd = end;
     long previousEnd = committed;
@@ -100,6 +136,9 @@ record UnfinishedRanges(long committed, long end, List<Range> ranges) {
    * @param text the commit metadata; null, empty or foreign text reads as {@link #none(long)}
    */
   static UnfinishedRanges parse(long committed, String text) {
+    if (text != null && text.startsWith(BITS_VERSION + " ")) {
+      return parseBits(committed, text);
+    }
     if (text == null || !text.startsWith(VERSION + " ")) {
       return none(committed);
     }
@@ -120,6 +159,29 @@ record UnfinishedRanges(long committed, long end, List<Range> ranges) {
         last = from + length;
       }
       return end < committed ? none(committed) : new UnfinishedRanges(committed, end, ranges);
+    } catch (RuntimeException e) {
+      return none(committed);
+    }
+  }
+
+  private static UnfinishedRanges parseBits(long committed, String text) {
+    String[] parts = text.split(" ", -1);
+    try {
+      long span = Long.parseLong(parts[1], 36);
+      if (parts.length != 3 || span < 0 || span > (long) MAX_TEXT * 8) {
+        return none(committed);
+      }
+      BitSet bits = BitSet.valueOf(Base64.getUrlDecoder().decode(parts[2]));
+      if (bits.length() > span) {
+        return none(committed);
+      }
+      List<Range> ranges = new ArrayList<>();
+      for (int from = bits.nextSetBit(0); from >= 0; ) {
+        int to = bits.nextClearBit(from);
+        ranges.add(new Range(committed + from, to - from));
+        from = bits.nextSetBit(to);
+      }
+      return new UnfinishedRanges(committed, committed + span, ranges);
     } catch (RuntimeException e) {
       return none(committed);
     }

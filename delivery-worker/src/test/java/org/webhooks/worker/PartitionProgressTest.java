@@ -95,4 +95,26 @@ class PartitionProgressTest {
     assertThat(read.isFinished(read.end() + 1)).isFalse();
     assertThat(read.ranges()).isEqualTo(ranges.subList(0, read.ranges().size()));
   }
+
+  @Test
+  void manyUnfinishedRecordsCloseTogetherAreWrittenAsABitSetThatCoversMore() {
+    // one record in three unfinished over 30,000 offsets: ranges would cover about 2,000 of them
+    List<UnfinishedRanges.Range> ranges = new java.util.ArrayList<>();
+    for (long o = 0; o < 30_000; o += 3) {
+      ranges.add(new UnfinishedRanges.Range(1_000 + o, 1));
+    }
+    String text = new UnfinishedRanges(1_000, 31_000, ranges).toText();
+    assertThat(text).startsWith("b1 ");
+    assertThat(text.length()).isLessThanOrEqualTo(UnfinishedRanges.MAX_TEXT);
+    UnfinishedRanges read = UnfinishedRanges.parse(1_000, text);
+    assertThat(read.end() - 1_000).isGreaterThan(15_000);
+    for (long o = 1_000; o < read.end(); o++) {
+      assertThat(read.isFinished(o)).as("offset %d", o).isEqualTo((o - 1_000) % 3 != 0);
+    }
+    assertThat(read.isFinished(read.end())).isFalse();
+    // a bit set that claims more bits than its span, or is not base64, means nothing is known
+    assertThat(UnfinishedRanges.parse(5, "b1 2 Dw")).isEqualTo(UnfinishedRanges.none(5));
+    assertThat(UnfinishedRanges.parse(5, "b1 8 !!")).isEqualTo(UnfinishedRanges.none(5));
+    assertThat(UnfinishedRanges.parse(5, "b1 8 AQ").ranges()).containsExactly(new UnfinishedRanges.Range(5, 1));
+  }
 }
