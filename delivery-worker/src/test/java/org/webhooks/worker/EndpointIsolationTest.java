@@ -21,16 +21,20 @@ import org.webhooks.schemas.avro.Subscription;
 /** DESIGN "Slow endpoints do not stall others", with the in-flight caps small enough to matter. */
 class EndpointIsolationTest {
 
+  /**
+   * Caps small enough to matter, and a timeout far beyond the test: hung requests stay open until
+   * the test answers them, so what goes out meanwhile is decided by the caps alone, not by how fast
+   * this machine is.
+   */
+  private static final Map<Setting, String> SMALL_CAPS = Map.of(
+      Setting.HTTP_TIMEOUT, "10m",
+      Setting.MAX_IN_FLIGHT, "4",
+      Setting.MAX_IN_FLIGHT_PER_ENDPOINT, "2");
+
   @Test
   void aHungEndpointDoesNotHoldUpAHealthyOne() throws Exception {
     AtomicLong sequence = new AtomicLong();
-    // a timeout far beyond the test: the hung requests stay open until the test answers them, so
-    // what went out while they hung is decided by the caps alone, not by how fast this machine is
-    Map<Setting, String> settings = Map.of(
-        Setting.HTTP_TIMEOUT, "10m",
-        Setting.MAX_IN_FLIGHT, "4",
-        Setting.MAX_IN_FLIGHT_PER_ENDPOINT, "2");
-    try (WorkerFixture f = WorkerFixture.create(settings); Receiver receiver = Receiver.start(sequence)) {
+    try (WorkerFixture f = WorkerFixture.create(SMALL_CAPS); Receiver receiver = Receiver.start(sequence)) {
       receiver.answer("/hang", new Receiver.Hold());
       f.startWorker(Clock.systemUTC());
       Subscription slow = f.subscribe(receiver.url("/hang"));
@@ -79,11 +83,7 @@ class EndpointIsolationTest {
   void aHungEndpointsBacklogPausesOnlyItsOwnPartition() throws Exception {
     AtomicLong sequence = new AtomicLong();
     // 2 partitions; at most 4 in flight, so 16 unfinished tasks in memory: 8 per partition
-    Map<Setting, String> settings = Map.of(
-        Setting.HTTP_TIMEOUT, "10m",
-        Setting.MAX_IN_FLIGHT, "4",
-        Setting.MAX_IN_FLIGHT_PER_ENDPOINT, "2");
-    try (WorkerFixture f = WorkerFixture.create(settings); Receiver receiver = Receiver.start(sequence)) {
+    try (WorkerFixture f = WorkerFixture.create(SMALL_CAPS); Receiver receiver = Receiver.start(sequence)) {
       receiver.answer("/hang", new Receiver.Hold());
       DeliveryWorker worker = f.startWorker(Clock.systemUTC());
       Subscription slow = f.newSubscription(receiver.url("/hang"));
