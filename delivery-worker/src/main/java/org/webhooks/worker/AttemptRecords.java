@@ -8,7 +8,7 @@ import org.webhooks.schemas.avro.DeadLetterKind;
 import org.webhooks.schemas.avro.DeliveryAttempt;
 import org.webhooks.schemas.avro.DeliveryTask;
 
-/** Builds the records the worker writes: attempts and dead letters. */
+/** Builds the records the worker writes: attempts, retried tasks and dead letters. */
 final class AttemptRecords {
 
   private AttemptRecords() {}
@@ -19,10 +19,20 @@ final class AttemptRecords {
    * @param startedAt when the attempt started
    * @param result how it went
    * @param isFinal true when no further attempt follows
-   * @return the {@code webhook-attempts} record
+   * @return the {@code webhook-attempts} record of a final attempt
    */
   static DeliveryAttempt attempt(
       DeliveryTask task, String url, Instant startedAt, AttemptResult result, boolean isFinal) {
+    return attempt(task, url, startedAt, result, isFinal, null, null);
+  }
+
+  /**
+   * @param nextAttemptAt when the next attempt is due, or null when none follows
+   * @param retryTopic where the next attempt waits, or null when none follows
+   * @return the {@code webhook-attempts} record
+   */
+  static DeliveryAttempt attempt(DeliveryTask task, String url, Instant startedAt, AttemptResult result,
+      boolean isFinal, Instant nextAttemptAt, String retryTopic) {
     return DeliveryAttempt.newBuilder()
         .setAttemptId(UUID.randomUUID().toString())
         .setDeliveryId(task.getDeliveryId())
@@ -40,18 +50,39 @@ final class AttemptRecords {
         .setError(result.error())
         .setResponseExcerpt(result.responseExcerpt())
         .setFinal$(isFinal)
-        .setNextAttemptAt(null)
+        .setNextAttemptAt(nextAttemptAt)
+        .setRetryTopic(retryTopic)
         .build();
+  }
+
+  /**
+   * @return the task of the attempt after {@code task}'s: the same delivery id, event id and body
+   *     bytes, the attempt number one up, due at {@code dueAt}, with the failure it follows
+   */
+  static DeliveryTask retry(DeliveryTask task, Instant startedAt, AttemptResult result, Instant dueAt) {
+    return DeliveryTask.newBuilder(task)
+        .setAttempt(task.getAttempt() + 1)
+        .setDueAt(dueAt)
+        .setFirstAttemptAt(task.getFirstAttemptAt() != null ? task.getFirstAttemptAt() : startedAt)
+        .setLastStatus(result.statusCode())
+        .setLastError(result.error())
+        .build();
+  }
+
+  /** @return {@code task} unchanged but for its due time: parked, its attempt not made. */
+  static DeliveryTask parked(DeliveryTask task, Instant dueAt) {
+    return DeliveryTask.newBuilder(task).setDueAt(dueAt).build();
   }
 
   /**
    * @return the {@code webhook-dead-letters} record of a task that has no attempt left: kind
    *     EXHAUSTED, the task as received, the attempts made so far (this one included)
    */
-  static DeadLetter exhausted(DeliveryTask task, Instant startedAt, AttemptResult result, Instant now) {
+  static DeadLetter exhausted(DeliveryTask task, Instant startedAt, AttemptResult result, String reason,
+      Instant now) {
     return DeadLetter.newBuilder()
         .setKind(DeadLetterKind.EXHAUSTED)
-        .setReason("no attempt left after attempt " + task.getAttempt() + ": " + result.outcome()
+        .setReason(reason + ": " + result.outcome()
             + (result.error() == null ? "" : " (" + result.error() + ")"))
         .setDeadLetteredAt(now)
         .setTask(task)

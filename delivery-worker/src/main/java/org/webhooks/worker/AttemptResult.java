@@ -15,9 +15,17 @@ import org.webhooks.schemas.avro.AttemptOutcome;
  * @param error why it failed, one line; null on success
  * @param responseExcerpt the start of the response body, at most {@link ResponseExcerpt#MAX_BYTES}
  *     UTF-8 bytes; null when there was no body
+ * @param retryAfter the response's {@code Retry-After} header as received (delay seconds or an
+ *     HTTP date), or null when absent
  */
-public record AttemptResult(
-    AttemptOutcome outcome, Integer statusCode, long latencyMs, String error, String responseExcerpt) {
+public record AttemptResult(AttemptOutcome outcome, Integer statusCode, long latencyMs, String error,
+    String responseExcerpt, String retryAfter) {
+
+  /** A result without a {@code Retry-After}. */
+  public AttemptResult(AttemptOutcome outcome, Integer statusCode, long latencyMs, String error,
+      String responseExcerpt) {
+    this(outcome, statusCode, latencyMs, error, responseExcerpt, null);
+  }
 
   /** @return true for a 2xx response. */
   public boolean succeeded() {

@@ -5,37 +5,26 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.file.FileSystemOptions;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Properties;
-import java.util.concurrent.TimeUnit;
+import java.util.List;
 import java.util.Optional;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.webhooks.schemas.AvroSerde;
-import org.webhooks.schemas.KafkaClients;
+import org.webhooks.runtime.LoopClients;
+import org.webhooks.runtime.TransactionalLoop;
 import org.webhooks.schemas.SchemaRegistryClient;
 import org.webhooks.schemas.Service;
-import org.webhooks.schemas.Topic;
 import org.webhooks.schemas.Topics;
 import org.webhooks.schemas.WebhooksConfig;
-import org.webhooks.schemas.avro.DeadLetter;
-import org.webhooks.schemas.avro.DeliveryAttempt;
-import org.webhooks.schemas.avro.DeliveryTask;
 
 /**
  * The delivery worker service: a consumer group ({@code <prefix>delivery-worker}) that reads
  * {@code DeliveryTask}s from {@code webhook-deliveries}, POSTs each, signed, to its subscription's
- * endpoint, and writes one {@code DeliveryAttempt} per attempt to {@code webhook-attempts} (and, on
- * failure, an EXHAUSTED {@code DeadLetter} to {@code webhook-dead-letters}: retries are not
- * scheduled by this version).
+ * endpoint, and writes one {@code DeliveryAttempt} per attempt to {@code webhook-attempts}; a failed
+ * attempt's task goes to the retry tier of the schedule's next delay ({@code WEBHOOKS_RETRY_SCHEDULE},
+ * held there by the retry scheduler), or, with no attempt left, to {@code webhook-dead-letters}
+ * ({@link DeliveryProcessor} says what follows each outcome).
  *
  * <p>Guarantees (DESIGN "Guarantees"): outcomes and consumer offsets are written in one Kafka
  * transaction, offsets only up to each partition's lowest unfinished record, so a record leaves
@@ -57,7 +46,6 @@ public final class DeliveryWorker implements Service {
   public static final Duration CLOSE_GRACE = Duration.ofSeconds(5);
   /** Unfinished tasks held in memory per request allowed in flight. */
   static final int UNFINISHED_PER_IN_FLIGHT = 4;
-  private static final int TRANSACTION_TIMEOUT_MS = 10_000;
 
   private static final Logger LOG = LoggerFactory.getLogger(DeliveryWorker.class);
 
@@ -67,7 +55,7 @@ public final class DeliveryWorker implements Service {
   private Vertx vertx;
   private EndpointClient endpoints;
   private volatile SubscriptionView view;
-  private volatile DeliveryLoop loop;
+  private volatile TransactionalLoop<PendingDelivery> loop;
   private Thread owner;
   private boolean started;
   private volatile boolean closed;
@@ -111,39 +99,41 @@ public final class DeliveryWorker implements Service {
     }
     Topics topics = config.topics();
     SchemaRegistryClient registry = new SchemaRegistryClient(config.registryUrl());
-    KafkaConsumer<byte[], byte[]> consumer = null;
-    KafkaProducer<String, byte[]> producer = null;
+    WorkerOutputs outputs = new WorkerOutputs(topics, registry);
+    LoopClients clients = null;
     try {
-      // registered now so that writing an outcome never waits on the registry
-      register(registry, topics.attempts());
-      register(registry, topics.deadLetters());
-      consumer = new KafkaConsumer<>(consumerProps());
-      producer = new KafkaProducer<>(producerProps());
-      producer.initTransactions();
+      outputs.register(registry);
+      clients = LoopClients.create(config, NAME);
+      clients.producer().initTransactions();
       vertx = Vertx.vertx(new VertxOptions().setFileSystemOptions(
           new FileSystemOptions().setFileCachingEnabled(false).setClassPathResolvingEnabled(false)));
       endpoints = new EndpointClient(vertx, config.targetPolicy(), config.httpTimeout(), config.maxInFlight());
       view = new SubscriptionView(config, registry);
       view.start();
     } catch (KafkaException | SchemaRegistryClient.RegistryException e) {
-      closeQuietly(consumer, producer);
+      if (clients != null) {
+        clients.consumer().close(Duration.ZERO);
+        clients.producer().close(Duration.ZERO);
+      }
       closeHttp();
       throw new IllegalStateException("delivery worker cannot start: " + e.getMessage(), e);
     }
-    DeliveryLoop.Clients clients = new DeliveryLoop.Clients(consumer, producer,
-        topics.deliveries().name(), topics.attempts().name(), topics.deadLetters().name(),
-        new AvroSerde<DeliveryTask>(registry, topics.deliveries().valueSchema()),
-        new AvroSerde<DeliveryAttempt>(registry, topics.attempts().valueSchema()),
-        new AvroSerde<DeadLetter>(registry, topics.deadLetters().valueSchema()));
-    DeliveryLoop.Limits limits = new DeliveryLoop.Limits(config.maxInFlight(), config.maxInFlightPerEndpoint(),
+    Duration parkTier = topics.schedule().firstNonZeroTier().orElse(null);
+    CircuitBreaker circuits = new CircuitBreaker(config.circuitThreshold(), config.circuitProbeDelay());
+    TransactionalLoop.Settings settings = new TransactionalLoop.Settings(NAME, List.of(topics.deliveries().name()),
         config.maxInFlight() * UNFINISHED_PER_IN_FLIGHT, CLOSE_GRACE);
-    loop = new DeliveryLoop(clients, limits, clock, view, endpoints, metrics);
+    SubscriptionView v = view;
+    EndpointClient e = endpoints;
+    loop = new TransactionalLoop<>(clients, settings, clock, ctx -> new DeliveryProcessor(ctx, outputs, v, e,
+        metrics, new RetryPlanner(topics.schedule()), circuits, parkTier, config.maxInFlight(),
+        config.maxInFlightPerEndpoint()));
+    metrics.loop(loop.counters());
     owner = new Thread(loop, NAME);
     owner.start();
     LOG.info("delivery worker {} started: group {}, transactional id {}, timeout {}, "
-        + "{} in flight at most ({} per endpoint)",
-        config.instanceId(), groupId(), transactionalId(), config.httpTimeout(), config.maxInFlight(),
-        config.maxInFlightPerEndpoint());
+        + "{} in flight at most ({} per endpoint), retry schedule {}, circuit opens after {} failures",
+        config.instanceId(), clients.groupId(), clients.transactionalId(), config.httpTimeout(), config.maxInFlight(),
+        config.maxInFlightPerEndpoint(), topics.schedule(), parkTier == null ? "never (no tier)" : config.circuitThreshold());
   }
 
   /**
@@ -152,7 +142,7 @@ public final class DeliveryWorker implements Service {
    */
   @Override
   public boolean isReady() {
-    DeliveryLoop l = loop;
+    TransactionalLoop<PendingDelivery> l = loop;
     SubscriptionView v = view;
     return !closed && l != null && v != null && l.isReady() && v.isCaughtUp();
   }
@@ -177,7 +167,7 @@ public final class DeliveryWorker implements Service {
   /** @return the error its owner thread stopped on (for example fenced by a newer instance), if any */
   @Override
   public Optional<String> failure() {
-    DeliveryLoop l = loop;
+    TransactionalLoop<PendingDelivery> l = loop;
     Throwable t = l == null || closed ? null : l.failure();
     return t == null ? Optional.empty() : Optional.of(t.toString());
   }
@@ -245,59 +235,5 @@ public final class DeliveryWorker implements Service {
         LOG.debug("closing Vert.x: {}", e.toString());
       }
     }
-  }
-
-  private static void closeQuietly(KafkaConsumer<?, ?> consumer, KafkaProducer<?, ?> producer) {
-    if (consumer != null) {
-      consumer.close(Duration.ZERO);
-    }
-    if (producer != null) {
-      producer.close(Duration.ZERO);
-    }
-  }
-
-  private static void register(SchemaRegistryClient registry, Topic<?> topic) {
-    registry.register(topic.valueSubject(), topic.valueSchema());
-  }
-
-  private String groupId() {
-    return config.topicPrefix() + NAME;
-  }
-
-  private String transactionalId() {
-    return config.topicPrefix() + NAME + "-" + config.instanceId();
-  }
-
-  private Properties consumerProps() {
-    Properties p = KafkaClients.common(config);
-    p.put(ConsumerConfig.GROUP_ID_CONFIG, groupId());
-    p.put(ConsumerConfig.CLIENT_ID_CONFIG, transactionalId() + "-consumer");
-    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-    // a new group starts at the beginning: tasks written before the first worker joined are delivered
-    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    // Incremental rebalancing: when an instance joins or leaves, only the partitions that move are
-    // revoked. With the eager default every instance drops all its partitions, and so sends again
-    // every request it has in flight. The consumer group protocol (KIP-848) is incremental anyway
-    // and refuses this setting.
-    if (!"consumer".equalsIgnoreCase(String.valueOf(p.get(ConsumerConfig.GROUP_PROTOCOL_CONFIG)))) {
-      p.putIfAbsent(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
-    }
-    p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-    p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-    return p;
-  }
-
-  private Properties producerProps() {
-    Properties p = KafkaClients.common(config);
-    p.put(ProducerConfig.CLIENT_ID_CONFIG, transactionalId() + "-producer");
-    p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId());
-    p.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, Integer.toString(TRANSACTION_TIMEOUT_MS));
-    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-    p.put(ProducerConfig.ACKS_CONFIG, "all");
-    p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "30000");
-    p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-    p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-    return p;
   }
 }

@@ -250,7 +250,8 @@ public final class EndpointClient implements AutoCloseable {
         finish(AttemptOutcome.HTTP_ERROR, status, "HTTP " + status + ": redirect"
             + (location == null ? "" : " to " + location) + " not followed", excerpt);
       } else {
-        finish(AttemptOutcome.HTTP_ERROR, status, "HTTP " + status, excerpt);
+        finish(AttemptOutcome.HTTP_ERROR, status, "HTTP " + status, excerpt,
+            response.getHeader("retry-after"));
       }
     }
 
@@ -272,8 +273,12 @@ public final class EndpointClient implements AutoCloseable {
     }
 
     private boolean finish(AttemptOutcome outcome, Integer status, String error, String excerpt) {
+      return finish(outcome, status, error, excerpt, null);
+    }
+
+    private boolean finish(AttemptOutcome outcome, Integer status, String error, String excerpt, String retryAfter) {
       long latencyMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
-      boolean first = result.complete(new AttemptResult(outcome, status, latencyMs, error, excerpt));
+      boolean first = result.complete(new AttemptResult(outcome, status, latencyMs, error, excerpt, retryAfter));
       if (first && timerId >= 0) {
         vertx.cancelTimer(timerId);
       }

@@ -84,15 +84,20 @@ final class EndpointGate<T> {
     forgetIfIdle(endpoint, e);
   }
 
-  /** Drops waiting items that match (items in flight stay counted until released). */
-  void removeWaiting(Predicate<T> drop) {
+  /**
+   * Drops waiting items that match (items in flight stay counted until released).
+   *
+   * @return the items dropped, in queue order per endpoint
+   */
+  List<T> removeWaiting(Predicate<T> drop) {
+    List<T> removed = new ArrayList<>();
     for (Map.Entry<String, Endpoint<T>> entry : new ArrayList<>(endpoints.entrySet())) {
       Endpoint<T> e = entry.getValue();
-      int before = e.queue.size();
-      e.queue.removeIf(drop);
-      waiting -= before - e.queue.size();
+      e.queue.removeIf(item -> drop.test(item) && removed.add(item));
       forgetIfIdle(entry.getKey(), e);
     }
+    waiting -= removed.size();
+    return removed;
   }
 
   /** @return requests in flight, all endpoints together. */

@@ -18,6 +18,8 @@ final class PendingDelivery {
   boolean viewCaughtUp;
   /** Its partition went to another instance (or was rewound): its outcome must not be written. */
   boolean abandoned;
+  /** It was sent as its endpoint's circuit probe. */
+  boolean probe;
 
   PendingDelivery(TopicPartition partition, long offset, DeliveryTask task) {
     this.partition = partition;

@@ -54,6 +54,8 @@ public final class SubscriptionView implements AutoCloseable {
   private final AvroSerde<Subscription> serde;
   private final Properties consumerProps;
   private final Map<String, Subscription> byId = new ConcurrentHashMap<>();
+  /** Versions this worker wrote itself (a 410 disabling), in force until the topic's copy is read. */
+  private final Map<String, Subscription> ownWrites = new ConcurrentHashMap<>();
   private final ConcurrentLinkedQueue<CompletableFuture<Void>> requested = new ConcurrentLinkedQueue<>();
   private final CompletableFuture<Void> initialCatchUp;
   private final Thread thread;
@@ -96,9 +98,22 @@ public final class SubscriptionView implements AutoCloseable {
     thread.start();
   }
 
-  /** @return the subscription as last read, or empty when it was never read or was deleted. */
+  /**
+   * @return the subscription as last read, or as this worker last wrote it when the view has not
+   *     read that write back yet; empty when it was never read or was deleted
+   */
   public Optional<Subscription> find(String subscriptionId) {
-    return Optional.ofNullable(byId.get(subscriptionId));
+    Subscription own = ownWrites.get(subscriptionId);
+    return Optional.ofNullable(own != null ? own : byId.get(subscriptionId));
+  }
+
+  /**
+   * A version this worker is writing to the topic itself (in its transaction): in force here at
+   * once, so that the tasks after the one that disabled it are not sent while the view catches up.
+   * It gives way as soon as the view reads a version at least as new ({@code updated_at}).
+   */
+  public void wrote(Subscription subscription) {
+    ownWrites.put(subscription.getId(), subscription);
   }
 
   /** @return subscriptions in the view. */
@@ -239,12 +254,15 @@ public final class SubscriptionView implements AutoCloseable {
         String id = new String(r.key(), StandardCharsets.UTF_8);
         if (r.value() == null) {
           byId.remove(id);
+          ownWrites.remove(id);
           continue;
         }
         try {
-          byId.put(id, serde.deserialize(r.topic(), r.value()));
+          Subscription read = serde.deserialize(r.topic(), r.value());
+          byId.put(id, read);
+          ownWrites.computeIfPresent(id, (k, own) -> read.getUpdatedAt().isBefore(own.getUpdatedAt()) ? own : null);
         } catch (SerializationException e) {
-          if (RegistryFailures.isUnreachable(e)) {
+          if (SchemaRegistryClient.isUnreachable(e)) {
             LOG.warn("subscription view: schema registry unreachable ({}); reading {} again from offset {}",
                 e.getMessage(), tp, r.offset());
             c.seek(tp, r.offset());

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import org.webhooks.runtime.LoopCounters;
 import org.webhooks.schemas.avro.AttemptOutcome;
 
 /**
@@ -31,9 +32,12 @@ public final class WorkerMetrics implements MeterBinder {
   private final AtomicLong latencyMaxMs = new AtomicLong();
   private final LongAdder deadLetters = new LongAdder();
   private final LongAdder undecodable = new LongAdder();
-  private final LongAdder transactions = new LongAdder();
-  private final LongAdder rewinds = new LongAdder();
-  private final LongAdder skippedFinished = new LongAdder();
+  private final LongAdder retries = new LongAdder();
+  private final LongAdder disabled = new LongAdder();
+  private final LongAdder circuitsOpened = new LongAdder();
+  private final AtomicInteger circuitsOpen = new AtomicInteger();
+  /** The counters of the worker's loop, once it exists. */
+  private volatile LoopCounters loop = new LoopCounters();
   /** Latency histograms of the registries this is bound to (usually one). */
   private final List<Timer> latencyTimers = new CopyOnWriteArrayList<>();
 
@@ -93,7 +97,27 @@ public final class WorkerMetrics implements MeterBinder {
 
   /** @return transactions committed (attempts, dead letters and consumer offsets together). */
   public long transactionsCommitted() {
-    return transactions.sum();
+    return loop.transactionsCommitted();
+  }
+
+  /** @return failed attempts followed by a retry (a task written to a retry tier or back to deliveries). */
+  public long retriesScheduled() {
+    return retries.sum();
+  }
+
+  /** @return subscriptions disabled by this worker (the endpoint answered 410 Gone). */
+  public long subscriptionsDisabled() {
+    return disabled.sum();
+  }
+
+  /** @return times an endpoint's circuit opened (from closed, or after a failed probe). */
+  public long circuitsOpened() {
+    return circuitsOpened.sum();
+  }
+
+  /** @return endpoints whose circuit is open or half-open now. */
+  public int circuitsOpen() {
+    return circuitsOpen.get();
   }
 
   /**
@@ -101,7 +125,7 @@ public final class WorkerMetrics implements MeterBinder {
    *     (the records since then are delivered again)
    */
   public long rewinds() {
-    return rewinds.sum();
+    return loop.rewinds();
   }
 
   /**
@@ -109,11 +133,27 @@ public final class WorkerMetrics implements MeterBinder {
    *     outcome (read from its commit metadata after a hand-over)
    */
   public long tasksSkipped() {
-    return skippedFinished.sum();
+    return loop.finishedEarlier();
   }
 
-  void taskSkipped() {
-    skippedFinished.increment();
+  void loop(LoopCounters counters) {
+    loop = counters;
+  }
+
+  void retryScheduled() {
+    retries.increment();
+  }
+
+  void disabled() {
+    disabled.increment();
+  }
+
+  void circuitOpened() {
+    circuitsOpened.increment();
+  }
+
+  void circuitsOpen(int value) {
+    circuitsOpen.set(value);
   }
 
   void attempt(AttemptResult result, boolean madeRequest) {
@@ -144,14 +184,6 @@ public final class WorkerMetrics implements MeterBinder {
     undecodable.increment();
   }
 
-  void transactionCommitted() {
-    transactions.increment();
-  }
-
-  void rewound() {
-    rewinds.increment();
-  }
-
   /**
    * Registers {@code webhooks_deliveries_total{outcome}} (one per attempt), the attempt latency
    * histogram {@code webhooks_attempt_latency_seconds} (requests actually sent), the gauges
@@ -180,5 +212,13 @@ public final class WorkerMetrics implements MeterBinder {
         .register(registry);
     FunctionCounter.builder("webhooks.worker.dead.letters", this, WorkerMetrics::deadLetters)
         .description("Deliveries dead-lettered by the worker").register(registry);
+    FunctionCounter.builder("webhooks.worker.retries", this, WorkerMetrics::retriesScheduled)
+        .description("Failed attempts followed by a retry").register(registry);
+    FunctionCounter.builder("webhooks.worker.subscriptions.disabled", this, WorkerMetrics::subscriptionsDisabled)
+        .description("Subscriptions disabled because their endpoint answered 410 Gone").register(registry);
+    FunctionCounter.builder("webhooks.worker.circuits.opened", this, WorkerMetrics::circuitsOpened)
+        .description("Times an endpoint's circuit opened").register(registry);
+    Gauge.builder("webhooks.worker.circuits.open", this, WorkerMetrics::circuitsOpen)
+        .description("Endpoints whose circuit is open or half-open").register(registry);
   }
 }

@@ -1,5 +1,6 @@
 package org.webhooks.worker;
 
+import org.webhooks.testing.Receiver;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

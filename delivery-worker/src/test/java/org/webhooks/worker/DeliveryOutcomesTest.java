@@ -1,5 +1,6 @@
 package org.webhooks.worker;
 
+import org.webhooks.testing.Receiver;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -144,7 +145,7 @@ class DeliveryOutcomesTest {
   }
 
   @Test
-  void deletedOrDisabledSubscriptionIsSkippedWithoutARequest() throws Exception {
+  void deletedOrDisabledSubscriptionIsCancelledWithoutARequest() throws Exception {
     try (WorkerFixture f = WorkerFixture.create(Map.of()); Receiver receiver = Receiver.start(sequence)) {
       Subscription deleted = f.subscribe(receiver.url("/deleted"));
       f.delete(deleted.getId());
@@ -162,17 +163,17 @@ class DeliveryOutcomesTest {
         assertThat(f.attemptsOf(toDisabled)).hasSize(1);
       });
       DeliveryAttempt a1 = f.attemptsOf(toDeleted).get(0);
-      assertThat(a1.getOutcome()).isEqualTo(AttemptOutcome.SKIPPED);
+      assertThat(a1.getOutcome()).isEqualTo(AttemptOutcome.CANCELLED);
       assertThat(a1.getFinal$()).isTrue();
       assertThat(a1.getError()).contains("does not exist");
       DeliveryAttempt a2 = f.attemptsOf(toDisabled).get(0);
-      assertThat(a2.getOutcome()).isEqualTo(AttemptOutcome.SKIPPED);
+      assertThat(a2.getOutcome()).isEqualTo(AttemptOutcome.CANCELLED);
       assertThat(a2.getFinal$()).isTrue();
       assertThat(a2.getError()).contains("disabled").contains("410 Gone");
       // dead letters would have been in the same transactions as the attempts
       assertThat(f.deadLetters()).isEmpty();
       assertThat(receiver.received()).isEmpty();
-      assertThat(worker.metrics().attempts(AttemptOutcome.SKIPPED)).isEqualTo(2);
+      assertThat(worker.metrics().attempts(AttemptOutcome.CANCELLED)).isEqualTo(2);
     }
   }
 

@@ -1,5 +1,6 @@
 package org.webhooks.worker;
 
+import org.webhooks.testing.Receiver;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -13,7 +14,7 @@ import org.webhooks.schemas.avro.AttemptOutcome;
 import org.webhooks.schemas.avro.DeliveryAttempt;
 import org.webhooks.schemas.avro.DeliveryTask;
 import org.webhooks.schemas.avro.Subscription;
-import org.webhooks.embedded.MutableClock;
+import org.webhooks.testing.MutableClock;
 
 /** A task is not attempted before its {@code due_at}, measured on the worker's clock. */
 class DueTimeTest {

@@ -24,7 +24,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.webhooks.embedded.EmbeddedStack;
-import org.webhooks.embedded.TestStack;
+import org.webhooks.testing.TestStack;
 import org.webhooks.schemas.KafkaClients;
 import org.webhooks.schemas.SchemaRegistryClient;
 import org.webhooks.schemas.Setting;
@@ -180,6 +180,18 @@ final class WorkerFixture implements AutoCloseable {
   /** @return every committed dead letter so far. */
   List<DeadLetter> deadLetters() {
     return deadLetters.readToEnd();
+  }
+
+  /** @return every committed record of {@code topic} so far, decoded. */
+  <V extends SpecificRecord> List<V> read(Topic<V> topic) {
+    try (OutputReader<V> reader = new OutputReader<>(config, topic, registry)) {
+      return reader.readToEnd();
+    }
+  }
+
+  /** @return the topics of this fixture's configuration. */
+  Topics topics() {
+    return topics;
   }
 
   List<DeliveryAttempt> attemptsOf(DeliveryTask task) {

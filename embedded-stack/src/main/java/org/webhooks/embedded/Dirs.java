@@ -9,7 +9,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** File-tree helpers. */
-final class Dirs {
+public final class Dirs {
 
     private static final Logger LOG = LoggerFactory.getLogger(Dirs.class);
 
@@ -17,7 +17,7 @@ final class Dirs {
     }
 
     /** Deletes {@code dir} and everything below it as far as possible; failures are logged at DEBUG only. */
-    static void deleteRecursively(Path dir) {
+    public static void deleteRecursively(Path dir) {
         if (!Files.exists(dir)) {
             return;
         }

@@ -17,6 +17,7 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.webhooks.schemas.SchemaRegistryClient;
 import org.webhooks.schemas.CallEventJson;
 import org.webhooks.schemas.EventTypes;
 import org.webhooks.schemas.avro.CallEvent;
@@ -82,7 +83,7 @@ final class CallEventFanout implements Processor<byte[], byte[], String, Object>
     try {
       event = decode(record.value());
     } catch (RuntimeException e) {
-      if (RegistryFailures.isUnreachable(e)) {
+      if (SchemaRegistryClient.isUnreachable(e)) {
         throw e;
       }
       deadLetter(record, reasonOf(e));
@@ -161,7 +162,7 @@ final class CallEventFanout implements Processor<byte[], byte[], String, Object>
         try {
           subscription = decoded.get(entry.key, entry.value, v -> subscriptions.deserialize(subscriptionsTopic, v));
         } catch (RuntimeException e) {
-          if (RegistryFailures.isUnreachable(e)) {
+          if (SchemaRegistryClient.isUnreachable(e)) {
             throw e;
           }
           // It decoded when it was stored, so its schema has since gone from the registry. Skipping

@@ -9,6 +9,7 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.webhooks.schemas.SchemaRegistryClient;
 import org.webhooks.schemas.avro.Subscription;
 
 /**
@@ -68,7 +69,7 @@ final class SubscriptionStoreUpdater implements Processor<String, byte[], Void, 
         throw new SerializationException("account_id is empty");
       }
     } catch (RuntimeException e) {
-      if (RegistryFailures.isUnreachable(e)) {
+      if (SchemaRegistryClient.isUnreachable(e)) {
         throw e;
       }
       metrics.undecodableSubscription();

@@ -38,7 +38,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.webhooks.embedded.EmbeddedStack;
-import org.webhooks.embedded.TestStack;
+import org.webhooks.testing.TestStack;
 import org.webhooks.schemas.CallEventJson;
 import org.webhooks.schemas.KafkaClients;
 import org.webhooks.schemas.SchemaRegistryClient;
@@ -50,7 +50,7 @@ import org.webhooks.schemas.avro.DeadLetter;
 import org.webhooks.schemas.avro.DeadLetterKind;
 import org.webhooks.schemas.avro.DeliveryTask;
 import org.webhooks.schemas.avro.Subscription;
-import org.webhooks.embedded.MutableClock;
+import org.webhooks.testing.MutableClock;
 
 /**
  * {@link FanoutService} on the real embedded broker and registry: real producers in, a read_committed

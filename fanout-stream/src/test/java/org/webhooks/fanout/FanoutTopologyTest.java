@@ -33,7 +33,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.webhooks.embedded.TestStack;
+import org.webhooks.testing.TestStack;
 import org.webhooks.schemas.AvroSerde;
 import org.webhooks.schemas.CallEventJson;
 import org.webhooks.schemas.SchemaRegistryClient;
@@ -340,7 +340,7 @@ class FanoutTopologyTest {
       Throwable failure = catchThrowable(
           () -> in.pipeInput("call_1", good, PUBLISHED));
 
-      assertThat(RegistryFailures.isUnreachable(failure)).as("failure %s", failure).isTrue();
+      assertThat(SchemaRegistryClient.isUnreachable(failure)).as("failure %s", failure).isTrue();
       assertThat(out.isEmpty()).isTrue();
       assertThat(metrics.deadLetters()).isZero();
     }

@@ -75,6 +75,8 @@ final class OpsServer implements AutoCloseable {
             config.topicPrefix() + Services.FANOUT_STREAM, config.topics().callEvents().name()));
         case Services.DELIVERY_WORKER -> watched.add(new ConsumerLag.Watched(
             config.topicPrefix() + Services.DELIVERY_WORKER, config.topics().deliveries().name()));
+        case Services.RETRY_SCHEDULER -> config.topics().retryTopics().forEach(t -> watched.add(
+            new ConsumerLag.Watched(config.topicPrefix() + Services.RETRY_SCHEDULER, t.name())));
         default -> { }
       }
     }

@@ -52,4 +52,14 @@ abstract class ServiceCommand implements Callable<Integer> {
       return Services.DELIVERY_WORKER;
     }
   }
+
+  /** {@code retry-scheduler}. */
+  @Command(name = "retry-scheduler", mixinStandardHelpOptions = true,
+      description = "Run the retry scheduler: holds retry tiers until due, forwards them to deliveries.")
+  static final class RetryScheduler extends ServiceCommand {
+    @Override
+    String serviceName() {
+      return Services.RETRY_SCHEDULER;
+    }
+  }
 }

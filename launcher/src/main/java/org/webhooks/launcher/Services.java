@@ -3,6 +3,7 @@ package org.webhooks.launcher;
 import java.util.ArrayList;
 import java.util.List;
 import org.webhooks.fanout.FanoutService;
+import org.webhooks.scheduler.RetryScheduler;
 import org.webhooks.schemas.Service;
 import org.webhooks.schemas.Setting;
 import org.webhooks.schemas.WebhooksConfig;
@@ -13,7 +14,8 @@ final class Services {
 
   static final String FANOUT_STREAM = "fanout-stream";
   static final String DELIVERY_WORKER = "delivery-worker";
-  static final List<String> ALL = List.of(FANOUT_STREAM, DELIVERY_WORKER);
+  static final String RETRY_SCHEDULER = "retry-scheduler";
+  static final List<String> ALL = List.of(FANOUT_STREAM, DELIVERY_WORKER, RETRY_SCHEDULER);
 
   private Services() {}
 
@@ -47,6 +49,7 @@ final class Services {
     return switch (name) {
       case FANOUT_STREAM -> new FanoutService(config, config.dataDir().resolve("fanout-state"));
       case DELIVERY_WORKER -> new DeliveryWorker(config);
+      case RETRY_SCHEDULER -> new RetryScheduler(config);
       default -> throw new IllegalArgumentException("unknown service " + name);
     };
   }

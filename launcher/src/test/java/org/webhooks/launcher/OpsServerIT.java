@@ -12,7 +12,7 @@ import java.net.http.HttpResponse;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.webhooks.embedded.EmbeddedStack;
-import org.webhooks.embedded.TestStack;
+import org.webhooks.testing.TestStack;
 import org.webhooks.schemas.Setting;
 import org.webhooks.schemas.WebhooksConfig;
 

@@ -38,7 +38,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.utils.Utils;
 import org.webhooks.embedded.EmbeddedStack;
-import org.webhooks.embedded.TestStack;
+import org.webhooks.testing.TestStack;
 import org.webhooks.producer.CallEventPublisher;
 import org.webhooks.producer.CallSimulator;
 import org.webhooks.schemas.EventTypes;

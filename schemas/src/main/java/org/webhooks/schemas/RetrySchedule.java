@@ -70,4 +70,10 @@ public record RetrySchedule(List<Duration> delays) {
   public Optional<Duration> firstNonZeroTier() {
     return tiers().stream().filter(d -> !d.isZero()).findFirst();
   }
+
+  /** @return the schedule as written in {@code WEBHOOKS_RETRY_SCHEDULE}, e.g. {@code 0s,1m,5m}; "none" when empty. */
+  @Override
+  public String toString() {
+    return delays.isEmpty() ? "none" : String.join(",", delays.stream().map(Durations::format).toList());
+  }
 }

@@ -84,26 +84,56 @@ public final class SchemaRegistryClient {
     try {
       HttpResponse<String> response =
           http.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+      if (response.statusCode() / 100 == 5) {
+        // a registry that is starting (replaying its journal) or overloaded answers 5xx: transient
+        throw new RegistryUnreachableException("schema registry " + response.request().method() + " "
+            + response.uri() + " answered " + response.statusCode() + ": " + response.body(), null);
+      }
       if (response.statusCode() / 100 != 2) {
         throw new RegistryException("schema registry " + response.request().method() + " "
             + response.uri() + " answered " + response.statusCode() + ": " + response.body());
       }
       return JSON.readTree(response.body());
     } catch (IOException e) {
-      throw new RegistryException("schema registry at " + baseUrl + " cannot be reached: " + e, e);
+      throw new RegistryUnreachableException("schema registry at " + baseUrl + " cannot be reached: " + e, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new RegistryException("interrupted while calling the schema registry", e);
+      throw new RegistryUnreachableException("interrupted while calling the schema registry", e);
     }
   }
 
-  /** The registry refused a call or could not be reached. */
-  public static final class RegistryException extends RuntimeException {
+  /**
+   * @return true when {@code e} or one of its causes is a {@link RegistryUnreachableException}: the
+   *     registry could not be reached or answered 5xx, which is nobody's record's fault, so the
+   *     record is to be read again later rather than dead-lettered (serdes and Kafka Streams wrap
+   *     the exception, hence the walk along the causes)
+   */
+  public static boolean isUnreachable(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof RegistryUnreachableException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The registry refused a call (4xx: unknown id, incompatible schema) or could not be reached. */
+  public static class RegistryException extends RuntimeException {
     public RegistryException(String message) {
       super(message);
     }
 
     public RegistryException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  /**
+   * The registry could not be reached, the call was interrupted, or it answered 5xx: a transient
+   * failure, unlike a refusal.
+   */
+  public static final class RegistryUnreachableException extends RegistryException {
+    public RegistryUnreachableException(String message, Throwable cause) {
       super(message, cause);
     }
   }

@@ -24,8 +24,10 @@ public enum Setting {
   REGISTRY_PORT("8081", "Port of the embedded schema registry (up)."),
   MAX_IN_FLIGHT("512", "Delivery requests in flight per worker, all endpoints together."),
   MAX_IN_FLIGHT_PER_ENDPOINT("32", "Delivery requests in flight per subscription."),
+  CIRCUIT_THRESHOLD("10", "Consecutive failed attempts after which an endpoint's circuit opens (0 = never)."),
+  CIRCUIT_PROBE_DELAY("30s", "How long an open circuit parks an endpoint's tasks before one request probes it."),
   INSTANCE_ID("", "Stable id of this instance, used in transactional ids; empty = the host name."),
-  SERVICES("all", "Services that up starts: all, none, or a list of fanout-stream,delivery-worker.");
+  SERVICES("all", "Services that up starts: all, none, or a list of fanout-stream,delivery-worker,retry-scheduler.");
 
   private final String defaultValue;
   private final String doc;

@@ -61,13 +61,26 @@ public final class Topics {
     return new Topic<>(prefix + "webhook-retry-" + Durations.format(tier), DeliveryTask.getClassSchema());
   }
 
-  /** @return the retry topics, shortest delay first. */
+  /**
+   * @return the retry topics, shortest delay first: one per distinct non-zero delay. A {@code 0s}
+   *     retry needs no topic of its own: it is written straight back to {@link #deliveries()}.
+   */
   public List<Topic<DeliveryTask>> retryTopics() {
     List<Topic<DeliveryTask>> out = new ArrayList<>();
     for (Duration tier : schedule.tiers()) {
-      out.add(retry(tier));
+      if (!tier.isZero()) {
+        out.add(retry(tier));
+      }
     }
     return out;
+  }
+
+  /**
+   * @return where a task waiting {@code tier} goes: {@link #deliveries()} for zero (due at once),
+   *     else {@link #retry(Duration)}
+   */
+  public Topic<DeliveryTask> tierTopic(Duration tier) {
+    return tier.isZero() ? deliveries() : retry(tier);
   }
 
   /** @return the retry schedule these topics were named from. */

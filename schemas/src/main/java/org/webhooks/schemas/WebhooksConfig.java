@@ -111,6 +111,8 @@ public record WebhooksConfig(Map<Setting, String> values, Map<String, String> ka
     partitions();
     maxInFlight();
     maxInFlightPerEndpoint();
+    circuitThreshold();
+    circuitProbeDelay();
     kafkaPort();
     controllerPort();
     registryPort();
@@ -164,6 +166,20 @@ public record WebhooksConfig(Map<Setting, String> values, Map<String, String> ka
 
   public int maxInFlightPerEndpoint() {
     return intSetting(Setting.MAX_IN_FLIGHT_PER_ENDPOINT, 1, 100_000);
+  }
+
+  /** @return consecutive failures that open an endpoint's circuit; 0 = the circuit never opens. */
+  public int circuitThreshold() {
+    return intSetting(Setting.CIRCUIT_THRESHOLD, 0, 1_000_000);
+  }
+
+  /** @return how long an open circuit waits before a probe request. */
+  public Duration circuitProbeDelay() {
+    try {
+      return Durations.parse(get(Setting.CIRCUIT_PROBE_DELAY));
+    } catch (IllegalArgumentException e) {
+      throw new SettingException(Setting.CIRCUIT_PROBE_DELAY, e.getMessage());
+    }
   }
 
   /** @return the timeout of one delivery request. */

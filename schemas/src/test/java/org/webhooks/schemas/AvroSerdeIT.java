@@ -38,7 +38,7 @@ import org.apache.kafka.common.serialization.Serde;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.webhooks.embedded.TestStack;
+import org.webhooks.testing.TestStack;
 import org.webhooks.schemas.SchemaRegistryClient.RegistryException;
 import org.webhooks.schemas.avro.AttemptOutcome;
 import org.webhooks.schemas.avro.CallCompletedData;

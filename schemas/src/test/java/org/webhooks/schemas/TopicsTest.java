@@ -20,11 +20,19 @@ class TopicsTest {
     assertThat(topics.retry(Duration.ofMinutes(5)).name()).isEqualTo("t1-webhook-retry-5m");
     assertThat(topics.retry(Duration.ofMinutes(5)).valueSchema()).isEqualTo(DeliveryTask.getClassSchema());
     assertThat(topics.retryTopics()).extracting(Topic::name).containsExactly(
-        "t1-webhook-retry-0s", "t1-webhook-retry-1m", "t1-webhook-retry-5m", "t1-webhook-retry-15m",
+        "t1-webhook-retry-1m", "t1-webhook-retry-5m", "t1-webhook-retry-15m",
         "t1-webhook-retry-1h", "t1-webhook-retry-2h", "t1-webhook-retry-4h", "t1-webhook-retry-8h");
-    assertThat(topics.allNames()).hasSize(13).doesNotHaveDuplicates()
+    assertThat(topics.allNames()).hasSize(12).doesNotHaveDuplicates()
         .contains("t1-call-events", "t1-webhook-subscriptions", "t1-webhook-deliveries", "t1-webhook-attempts",
             "t1-webhook-dead-letters");
+  }
+
+  @Test
+  void a_zero_delay_retry_goes_back_to_the_deliveries_topic() {
+    Topics topics = WebhooksConfig.defaults().topics();
+
+    assertThat(topics.tierTopic(Duration.ZERO)).isEqualTo(topics.deliveries());
+    assertThat(topics.tierTopic(Duration.ofMinutes(1)).name()).isEqualTo("webhook-retry-1m");
   }
 
   @Test

@@ -1,4 +1,4 @@
-package org.webhooks.worker;
+package org.webhooks.testing;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -13,33 +13,63 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A real HTTP server standing in for customer endpoints: records every request with a number from
  * a shared sequence (so that tests can order events causally), and answers per path as told:
- * a status, a redirect, or not at all (held until released).
+ * a status, a redirect, not at all (held until released), or a sequence of these in turn.
  */
-final class Receiver implements AutoCloseable {
+public final class Receiver implements AutoCloseable {
 
-  /** One request as received. */
-  record Received(long seq, String path, Map<String, String> headers, byte[] body) {
-    String header(String name) {
+  /**
+   * One request as received.
+   *
+   * @param seq its number in the shared sequence
+   * @param path the request path
+   * @param headers request headers, names lower-cased (the first value of each)
+   * @param body the body bytes
+   * @param receivedAtMillis wall-clock time of receipt, epoch ms
+   */
+  public record Received(long seq, String path, Map<String, String> headers, byte[] body, long receivedAtMillis) {
+    /** @return the first value of header {@code name} (any case), or null. */
+    public String header(String name) {
       return headers.get(name.toLowerCase(Locale.ROOT));
     }
   }
 
   /** What a path answers. */
-  sealed interface Answer permits Status, Redirect, Hold {}
+  public sealed interface Answer permits Status, Redirect, Hold, Sequence {}
 
-  /** Answer with a status and a body. */
-  record Status(int code, String body) implements Answer {}
+  /**
+   * Answer with a status, a body and extra response headers.
+   *
+   * @param headers response headers to add (name to value)
+   */
+  public record Status(int code, String body, Map<String, String> headers) implements Answer {
+    public Status(int code, String body) {
+      this(code, body, Map.of());
+    }
+  }
 
   /** Answer 302 to {@code location}. */
-  record Redirect(String location) implements Answer {}
+  public record Redirect(String location) implements Answer {}
 
   /** Do not answer until {@link #releaseHeld} (or the client gives up). */
-  record Hold() implements Answer {}
+  public record Hold() implements Answer {}
+
+  /** Answer the n-th request with the n-th answer; the last one answers every request after. */
+  public record Sequence(List<Answer> answers, AtomicInteger next) implements Answer {
+    public Sequence(Answer... answers) {
+      this(List.of(answers), new AtomicInteger());
+    }
+
+    Answer take() {
+      int i = next.getAndIncrement();
+      return answers.get(Math.min(i, answers.size() - 1));
+    }
+  }
 
   private final Vertx vertx;
   private final HttpServer server;
@@ -60,49 +90,49 @@ final class Receiver implements AutoCloseable {
   }
 
   /** Starts a receiver on {@code 127.0.0.1} and a free port. */
-  static Receiver start(AtomicLong sequence) throws Exception {
+  public static Receiver start(AtomicLong sequence) throws Exception {
     return new Receiver("127.0.0.1", sequence);
   }
 
   /** Starts a receiver on the given local address and a free port. */
-  static Receiver start(String host, AtomicLong sequence) throws Exception {
+  public static Receiver start(String host, AtomicLong sequence) throws Exception {
     return new Receiver(host, sequence);
   }
 
-  String url(String path) {
+  public String url(String path) {
     return "http://" + host + ":" + server.actualPort() + path;
   }
 
-  int port() {
+  public int port() {
     return server.actualPort();
   }
 
   /** Sets what {@code path} answers; unknown paths answer 200 "ok". */
-  Receiver answer(String path, Answer answer) {
+  public Receiver answer(String path, Answer answer) {
     answers.put(path, answer);
     return this;
   }
 
-  List<Received> received() {
+  public List<Received> received() {
     return new ArrayList<>(received);
   }
 
-  List<Received> received(String path) {
+  public List<Received> received(String path) {
     return received.stream().filter(r -> r.path().equals(path)).toList();
   }
 
   /** @return requests held and not answered yet. */
-  int heldCount() {
+  public int heldCount() {
     return held.size();
   }
 
   /** @return sequence numbers at which held requests were given up by the client (connection closed). */
-  List<Long> heldClosedAt() {
+  public List<Long> heldClosedAt() {
     return new ArrayList<>(heldClosed);
   }
 
   /** Answers every held request that is still open with {@code status}. */
-  void releaseHeld(int status) {
+  public void releaseHeld(int status) {
     List<HttpServerRequest> now = new ArrayList<>(held);
     held.removeAll(now);
     for (HttpServerRequest r : now) {
@@ -119,9 +149,14 @@ final class Receiver implements AutoCloseable {
       Map<String, String> headers = new TreeMap<>();
       request.headers().forEach(e -> headers.putIfAbsent(e.getKey().toLowerCase(Locale.ROOT), e.getValue()));
       String path = request.path();
-      received.add(new Received(sequence.incrementAndGet(), path, headers, body.getBytes()));
+      received.add(new Received(sequence.incrementAndGet(), path, headers, body.getBytes(),
+          System.currentTimeMillis()));
       Answer answer = answers.getOrDefault(path, new Status(200, "ok"));
+      if (answer instanceof Sequence seq) {
+        answer = seq.take();
+      }
       if (answer instanceof Status s) {
+        s.headers().forEach(request.response()::putHeader);
         request.response().setStatusCode(s.code()).end(s.body());
       } else if (answer instanceof Redirect r) {
         request.response().setStatusCode(302).putHeader("location", r.location()).end();

@@ -1,9 +1,11 @@
-package org.webhooks.embedded;
+package org.webhooks.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.webhooks.embedded.Dirs;
+import org.webhooks.embedded.EmbeddedStack;
 
 /**
  * One embedded stack shared by all tests of a JVM (a Surefire fork): started on first use on free ports and a

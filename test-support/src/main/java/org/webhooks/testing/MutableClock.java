@@ -1,4 +1,4 @@
-package org.webhooks.embedded;
+package org.webhooks.testing;
 
 import java.time.Clock;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package org.webhooks.worker;
+package org.webhooks.runtime;
 
 import java.util.ArrayList;
 import java.util.Base64;

@@ -1,18 +1,19 @@
-package org.webhooks.fanout;
+package org.webhooks.schemas;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import org.apache.kafka.common.errors.SerializationException;
 import org.junit.jupiter.api.Test;
-import org.webhooks.embedded.TestStack;
-import org.webhooks.schemas.AvroSerde;
-import org.webhooks.schemas.SchemaRegistryClient;
+import org.webhooks.testing.TestStack;
 import org.webhooks.schemas.avro.CallEvent;
 
-class RegistryFailuresTest {
+/** A registry that cannot answer is told apart from a record that cannot be decoded. */
+class RegistryUnreachableTest {
 
   @Test
   void aRegistryThatCannotBeReachedIsUnreachable() throws IOException {
@@ -25,7 +26,30 @@ class RegistryFailuresTest {
     Throwable failure = catchThrowable(() -> serde.deserialize("call-events", new byte[] {0, 0, 0, 0, 7, 2}));
 
     assertThat(failure).isInstanceOf(SerializationException.class);
-    assertThat(RegistryFailures.isUnreachable(failure)).isTrue();
+    assertThat(SchemaRegistryClient.isUnreachable(failure)).isTrue();
+  }
+
+  @Test
+  void aRegistryAnswering503IsUnreachable() throws IOException {
+    // a registry replaying its journal at start answers 5xx; records read then must not be dead-lettered
+    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext("/", exchange -> {
+      byte[] body = "{\"error_code\":50301,\"message\":\"starting\"}".getBytes();
+      exchange.sendResponseHeaders(503, body.length);
+      exchange.getResponseBody().write(body);
+      exchange.close();
+    });
+    server.start();
+    try {
+      AvroSerde<CallEvent> serde = new AvroSerde<>(new SchemaRegistryClient(
+          "http://127.0.0.1:" + server.getAddress().getPort() + "/apis/ccompat/v7"), CallEvent.getClassSchema());
+      Throwable failure = catchThrowable(() -> serde.deserialize("call-events", new byte[] {0, 0, 0, 0, 7, 2}));
+
+      assertThat(failure).isInstanceOf(SerializationException.class).hasMessageContaining("503");
+      assertThat(SchemaRegistryClient.isUnreachable(failure)).isTrue();
+    } finally {
+      server.stop(0);
+    }
   }
 
   @Test
@@ -36,7 +60,7 @@ class RegistryFailuresTest {
         () -> serde.deserialize("call-events", new byte[] {0, 0x7f, 0x7f, 0x7f, 0x7f, 2}));
 
     assertThat(failure).isInstanceOf(SerializationException.class);
-    assertThat(RegistryFailures.isUnreachable(failure)).isFalse();
+    assertThat(SchemaRegistryClient.isUnreachable(failure)).isFalse();
   }
 
   @Test
@@ -45,6 +69,6 @@ class RegistryFailuresTest {
         new SchemaRegistryClient(TestStack.shared().registryUrl()), CallEvent.getClassSchema());
     Throwable failure = catchThrowable(() -> serde.deserialize("call-events", "garbage".getBytes()));
 
-    assertThat(RegistryFailures.isUnreachable(failure)).isFalse();
+    assertThat(SchemaRegistryClient.isUnreachable(failure)).isFalse();
   }
 }

@@ -1,4 +1,4 @@
-package org.webhooks.worker;
+package org.webhooks.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,0 +1,146 @@
+package org.webhooks.worker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.webhooks.schemas.Setting;
+import org.webhooks.schemas.avro.AttemptOutcome;
+import org.webhooks.schemas.avro.DeliveryAttempt;
+import org.webhooks.schemas.avro.DeliveryTask;
+import org.webhooks.schemas.avro.Subscription;
+import org.webhooks.testing.MutableClock;
+import org.webhooks.testing.Receiver;
+
+/**
+ * The circuit breaker per endpoint: it opens after the threshold of consecutive failures, parks
+ * tasks without an attempt while open, lets one probe through after the probe delay, and closes on
+ * the probe's success; and it frees the endpoints that share a partition with a hung one.
+ */
+class CircuitBreakingTest {
+
+  private static final Duration WAIT = Duration.ofSeconds(30);
+  private final AtomicLong sequence = new AtomicLong();
+
+  @Test
+  void theCircuitOpensDefersWithoutAttemptsProbesAndCloses() throws Exception {
+    MutableClock clock = new MutableClock(Instant.now().truncatedTo(ChronoUnit.SECONDS));
+    Map<Setting, String> settings = Map.of(Setting.RETRY_SCHEDULE, "1h", Setting.CIRCUIT_THRESHOLD, "2",
+        Setting.CIRCUIT_PROBE_DELAY, "30s", Setting.PARTITIONS, "1");
+    try (WorkerFixture f = WorkerFixture.create(settings); Receiver receiver = Receiver.start(sequence)) {
+      receiver.answer("/down", new Receiver.Status(500, "down"));
+      DeliveryWorker worker = f.startWorker(clock);
+      Subscription sub = f.subscribe(receiver.url("/down"));
+      DeliveryTask failing1 = f.deliver(sub, clock.instant());
+      DeliveryTask failing2 = f.deliver(sub, clock.instant());
+      await().atMost(WAIT).untilAsserted(() -> assertThat(f.attempts()).hasSize(2));
+      assertThat(worker.metrics().circuitsOpen()).isEqualTo(1);
+
+      DeliveryTask deferred = f.deliver(sub, clock.instant());
+      await().atMost(WAIT).untilAsserted(() -> assertThat(f.attemptsOf(deferred)).hasSize(1));
+      DeliveryAttempt parked = f.attemptsOf(deferred).get(0);
+      assertThat(parked.getOutcome()).isEqualTo(AttemptOutcome.DEFERRED);
+      assertThat(parked.getAttempt()).isEqualTo(1);
+      assertThat(parked.getFinal$()).isFalse();
+      assertThat(parked.getNextAttemptAt()).isEqualTo(clock.instant().plus(Duration.ofHours(1)));
+      assertThat(receiver.received("/down")).hasSize(2);
+      // parked in the first non-zero tier with its attempt not used; the two failures wait there as retries
+      List<DeliveryTask> tier = f.read(f.topics().retry(Duration.ofHours(1)));
+      assertThat(tier).extracting(DeliveryTask::getDeliveryId)
+          .containsExactly(failing1.getDeliveryId(), failing2.getDeliveryId(), deferred.getDeliveryId());
+      assertThat(tier).extracting(DeliveryTask::getAttempt).containsExactly(2, 2, 1);
+
+      clock.advance(Duration.ofSeconds(30));
+      receiver.answer("/down", new Receiver.Status(200, "back"));
+      DeliveryTask probe = f.deliver(sub, clock.instant());
+      await().atMost(WAIT).untilAsserted(() -> assertThat(f.attemptsOf(probe)).hasSize(1));
+      assertThat(f.attemptsOf(probe).get(0).getOutcome()).isEqualTo(AttemptOutcome.SUCCEEDED);
+      await().atMost(WAIT).until(() -> worker.metrics().circuitsOpen() == 0);
+
+      DeliveryTask after = f.deliver(sub, clock.instant());
+      await().atMost(WAIT).untilAsserted(() -> assertThat(f.attemptsOf(after)).hasSize(1));
+      assertThat(f.attemptsOf(after).get(0).getOutcome()).isEqualTo(AttemptOutcome.SUCCEEDED);
+      assertThat(receiver.received("/down")).hasSize(4);
+    }
+  }
+
+  @Test
+  void aFailedProbeOpensTheCircuitAgain() throws Exception {
+    MutableClock clock = new MutableClock(Instant.now().truncatedTo(ChronoUnit.SECONDS));
+    Map<Setting, String> settings = Map.of(Setting.RETRY_SCHEDULE, "1h,1h", Setting.CIRCUIT_THRESHOLD, "1",
+        Setting.CIRCUIT_PROBE_DELAY, "30s", Setting.PARTITIONS, "1");
+    try (WorkerFixture f = WorkerFixture.create(settings); Receiver receiver = Receiver.start(sequence)) {
+      receiver.answer("/down", new Receiver.Status(500, "down"));
+      f.startWorker(clock);
+      Subscription sub = f.subscribe(receiver.url("/down"));
+      f.deliver(sub, clock.instant());
+      await().atMost(WAIT).untilAsserted(() -> assertThat(f.attempts()).hasSize(1));
+
+      clock.advance(Duration.ofSeconds(30));
+      DeliveryTask probe = f.deliver(sub, clock.instant());
+      await().atMost(WAIT).untilAsserted(() -> assertThat(f.attemptsOf(probe)).hasSize(1));
+      assertThat(f.attemptsOf(probe).get(0).getOutcome()).isEqualTo(AttemptOutcome.HTTP_ERROR);
+
+      // open again for another probe delay, from the failed probe on
+      clock.advance(Duration.ofSeconds(29));
+      DeliveryTask parked = f.deliver(sub, clock.instant());
+      await().atMost(WAIT).untilAsserted(() -> assertThat(f.attemptsOf(parked)).hasSize(1));
+      assertThat(f.attemptsOf(parked).get(0).getOutcome()).isEqualTo(AttemptOutcome.DEFERRED);
+      assertThat(receiver.received("/down")).hasSize(2);
+    }
+  }
+
+  /**
+   * One partition: a hung endpoint's backlog fills the partition's share of the unfinished-task cap
+   * and pauses it, with a healthy endpoint's tasks behind. Once the hung requests have timed out
+   * (twice: the threshold) the circuit parks the backlog, and the healthy endpoint's deliveries
+   * follow; the hung endpoint got no request once its circuit was open.
+   */
+  @Test
+  void anOpenCircuitFreesTheEndpointsThatShareItsPartition() throws Exception {
+    Map<Setting, String> settings = Map.of(Setting.RETRY_SCHEDULE, "1h", Setting.CIRCUIT_THRESHOLD, "2",
+        Setting.PARTITIONS, "1", Setting.MAX_IN_FLIGHT, "4", Setting.MAX_IN_FLIGHT_PER_ENDPOINT, "2",
+        Setting.HTTP_TIMEOUT, "1s");
+    try (WorkerFixture f = WorkerFixture.create(settings); Receiver receiver = Receiver.start(sequence)) {
+      receiver.answer("/hang", new Receiver.Hold());
+      DeliveryWorker worker = f.startWorker(Clock.systemUTC());
+      Subscription hung = f.subscribe(receiver.url("/hang"));
+      Subscription healthy = f.subscribe(receiver.url("/ok"));
+      List<DeliveryTask> backlog = new ArrayList<>();
+      for (int i = 0; i < 40; i++) {
+        backlog.add(f.deliver(hung));
+      }
+      List<DeliveryTask> healthyTasks = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        healthyTasks.add(f.deliver(healthy));
+      }
+
+      await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+        assertThat(f.attempts()).filteredOn(a -> a.getSubscriptionId().equals(healthy.getId())).hasSize(20);
+        assertThat(f.attempts()).filteredOn(a -> a.getSubscriptionId().equals(hung.getId())).hasSize(40);
+      });
+      assertThat(f.attempts()).filteredOn(a -> a.getSubscriptionId().equals(healthy.getId()))
+          .allMatch(a -> a.getOutcome() == AttemptOutcome.SUCCEEDED);
+      assertThat(worker.metrics().circuitsOpened()).isEqualTo(1);
+      // a slot freed by the first timeout may carry one more request before the second opens the
+      // circuit; every request went out before it opened, and each ended as a timeout
+      int requests = receiver.received("/hang").size();
+      assertThat(requests).isBetween(2, 3);
+      List<DeliveryAttempt> hungAttempts = f.attempts().stream()
+          .filter(a -> a.getSubscriptionId().equals(hung.getId())).toList();
+      assertThat(hungAttempts).filteredOn(a -> a.getOutcome() == AttemptOutcome.TIMEOUT).hasSize(requests);
+      assertThat(hungAttempts).filteredOn(a -> a.getOutcome() == AttemptOutcome.DEFERRED).hasSize(40 - requests);
+      assertThat(f.read(f.topics().retry(Duration.ofHours(1)))).hasSize(40);
+      assertThat(new String(receiver.received("/ok").get(0).body(), StandardCharsets.UTF_8)).contains("event_id");
+    }
+  }
+}
