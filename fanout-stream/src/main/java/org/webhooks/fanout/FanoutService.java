@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Properties;
 import java.util.Optional;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.streams.CloseOptions;
@@ -42,6 +43,10 @@ public final class FanoutService implements Service {
    * instance blocks read_committed readers of the output topics until it times out.
    */
   static final int TRANSACTION_TIMEOUT_MS = 10_000;
+  /** Session timeout of the group membership, ms: a killed instance's tasks move after about this long. */
+  static final int SESSION_TIMEOUT_MS = 10_000;
+  /** Heartbeat interval, ms: a third of the session timeout. */
+  static final int HEARTBEAT_INTERVAL_MS = 3_000;
   /** Commit interval, ms: under exactly-once, output becomes visible to readers only at a commit. */
   static final int COMMIT_INTERVAL_MS = 100;
   /**
@@ -104,6 +109,11 @@ public final class FanoutService implements Service {
     p.put(StreamsConfig.POLL_MS_CONFIG, POLL_MS);
     p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toAbsolutePath().toString());
     p.put(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), TRANSACTION_TIMEOUT_MS);
+    // Static membership (Kafka Streams appends the thread index): a restarted instance takes its
+    // tasks back at once; and a short session, so a killed one's tasks move within about 10 s.
+    p.putIfAbsent(StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG), config.instanceId());
+    p.putIfAbsent(StreamsConfig.mainConsumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), SESSION_TIMEOUT_MS);
+    p.putIfAbsent(StreamsConfig.mainConsumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG), HEARTBEAT_INTERVAL_MS);
     p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndFailExceptionHandler.class);
     p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndFailProcessingExceptionHandler.class);
     p.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, DefaultProductionExceptionHandler.class);

@@ -12,7 +12,8 @@ import picocli.CommandLine.Model.CommandSpec;
  */
 @Command(name = "webhooks", mixinStandardHelpOptions = true, version = "webhooks 0.1.0",
     description = "Kafka-native webhook delivery for call events.",
-    subcommands = {UpCommand.class, DemoCommand.class, PublishCommand.class, SubscriptionsCommand.class, TopicsCommand.class, SimulateCommand.class,
+    subcommands = {UpCommand.class, DemoCommand.class, PublishCommand.class, SubscriptionsCommand.class,
+        DeadLettersCommand.class, TopicsCommand.class, SimulateCommand.class,
         ServiceCommand.FanoutStream.class, ServiceCommand.DeliveryWorker.class, ServiceCommand.RetryScheduler.class,
         BenchCommand.class})
 public final class Webhooks {

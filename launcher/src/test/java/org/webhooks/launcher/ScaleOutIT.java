@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.webhooks.fanout.FanoutService;
 import org.webhooks.schemas.Service;
+import org.webhooks.schemas.Setting;
 import org.webhooks.schemas.avro.AttemptOutcome;
 import org.webhooks.schemas.avro.CallEvent;
 import org.webhooks.schemas.avro.DeliveryAttempt;
@@ -61,8 +62,9 @@ class ScaleOutIT {
     try (ScaleOutFixture f = ScaleOutFixture.create(dataDir, RECEIVER_DELAY)) {
       // saved before the services start: the fanout loads every subscription before its first event
       f.subscribeSpread(2);
-      FanoutService fanoutA = start(new FanoutService(f.config, fanoutStateA));
-      FanoutService fanoutB = start(new FanoutService(f.config, fanoutStateB));
+      // each process of a service has its own instance id (its static group membership)
+      FanoutService fanoutA = start(new FanoutService(f.config.with(Setting.INSTANCE_ID, "fa"), fanoutStateA));
+      FanoutService fanoutB = start(new FanoutService(f.config.with(Setting.INSTANCE_ID, "fb"), fanoutStateB));
       DeliveryWorker a = start(new DeliveryWorker(f.worker("a", MAX_IN_FLIGHT, MAX_IN_FLIGHT_PER_ENDPOINT)));
       await().atMost(WAIT).until(() -> fanoutA.isReady() && fanoutB.isReady() && a.isReady());
 
