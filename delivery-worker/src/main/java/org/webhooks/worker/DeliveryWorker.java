@@ -11,6 +11,8 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.KafkaException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.webhooks.data.SubscriptionCodec;
+import org.webhooks.data.SubscriptionView;
 import org.webhooks.runtime.LoopClients;
 import org.webhooks.runtime.TransactionalLoop;
 import org.webhooks.schemas.SchemaRegistryClient;
@@ -108,7 +110,7 @@ public final class DeliveryWorker implements Service {
       vertx = Vertx.vertx(new VertxOptions().setFileSystemOptions(
           new FileSystemOptions().setFileCachingEnabled(false).setClassPathResolvingEnabled(false)));
       endpoints = new EndpointClient(vertx, config.targetPolicy(), config.httpTimeout(), config.maxInFlight());
-      view = new SubscriptionView(config, registry);
+      view = new SubscriptionView(config, new SubscriptionCodec(registry), NAME);
       view.start();
     } catch (KafkaException | SchemaRegistryClient.RegistryException e) {
       if (clients != null) {

@@ -28,7 +28,7 @@ import org.webhooks.testing.TestStack;
 import org.webhooks.schemas.KafkaClients;
 import org.webhooks.schemas.SchemaRegistryClient;
 import org.webhooks.schemas.Setting;
-import org.webhooks.schemas.SubscriptionRules;
+import org.webhooks.data.SubscriptionRules;
 import org.webhooks.schemas.Topic;
 import org.webhooks.schemas.Topics;
 import org.webhooks.schemas.WebhooksConfig;

@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.webhooks.schemas.CallEventJson;
-import org.webhooks.schemas.SubscriptionRules;
+import org.webhooks.data.SubscriptionRules;
 import org.webhooks.schemas.WebhookSecret;
 import org.webhooks.schemas.avro.CallEvent;
 import org.webhooks.schemas.avro.SigningSecret;

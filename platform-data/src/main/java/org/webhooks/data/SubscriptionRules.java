@@ -1,4 +1,4 @@
-package org.webhooks.schemas;
+package org.webhooks.data;
 
 import java.security.SecureRandom;
 import java.time.Instant;
@@ -7,6 +7,9 @@ import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import org.webhooks.schemas.EventTypes;
+import org.webhooks.schemas.TargetPolicy;
+import org.webhooks.schemas.WebhookSecret;
 import org.webhooks.schemas.avro.SigningSecret;
 import org.webhooks.schemas.avro.Subscription;
 

@@ -1,4 +1,4 @@
-package org.webhooks.schemas;
+package org.webhooks.data;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -9,7 +9,10 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.webhooks.schemas.SubscriptionRules.InvalidSubscriptionException;
+import org.webhooks.data.SubscriptionRules.InvalidSubscriptionException;
+import org.webhooks.schemas.EventTypes;
+import org.webhooks.schemas.TargetPolicy;
+import org.webhooks.schemas.WebhookSecret;
 import org.webhooks.schemas.avro.SigningSecret;
 import org.webhooks.schemas.avro.Subscription;
 
