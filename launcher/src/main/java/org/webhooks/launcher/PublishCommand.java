@@ -26,7 +26,7 @@ final class PublishCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    WebhooksConfig config = StackConnection.resolve(SettingsOptions.resolve(spec));
+    WebhooksConfig config = StackConnection.resolve(SettingsOptions.resolve(spec), spec.commandLine().getErr());
     BufferedReader in;
     if (file.equals("-")) {
       in = new BufferedReader(new java.io.InputStreamReader(System.in, StandardCharsets.UTF_8));

@@ -17,6 +17,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.webhooks.embedded.EmbeddedStack;
+import org.webhooks.embedded.StackProperties;
 import org.webhooks.embedded.TestStack;
 import org.webhooks.schemas.KafkaClients;
 import org.webhooks.schemas.SchemaRegistryClient;
@@ -71,6 +72,18 @@ class CliIT {
   void aCommandWithoutARunningStackSaysHowToStartOne() {
     assertThat(run("subscriptions", "list", "--data-dir", dir.toString())).isEqualTo(1);
     assertThat(err.toString()).contains("no stack is running").contains("./webhooks up");
+  }
+
+  @Test
+  void theStackPropertiesOfAStackThatIsGoneAreNotUsed() throws Exception {
+    // what a killed up leaves behind; the PID in it is alive (this JVM's), as after a PID reuse
+    EmbeddedStack stack = TestStack.shared();
+    StackProperties.write(dir, stack.bootstrapServers(), stack.registryUrl());
+    Files.writeString(dir.resolve("stack.lock"), ProcessHandle.current().pid() + "\n");
+
+    assertThat(run("subscriptions", "list", "--data-dir", dir.toString())).isEqualTo(1);
+    assertThat(err.toString()).contains("no stack is running on data dir " + dir.toAbsolutePath());
+    assertThat(out.toString()).isEmpty();
   }
 
   @Test
