@@ -24,6 +24,7 @@ public enum Setting {
   REGISTRY_PORT("8081", "Port of the embedded schema registry (up)."),
   MAX_IN_FLIGHT("512", "Delivery requests in flight per worker, all endpoints together."),
   MAX_IN_FLIGHT_PER_ENDPOINT("32", "Delivery requests in flight per subscription."),
+  MAX_EVENT_BYTES("1048576", "Largest event, in bytes of the JSON body a receiver gets: publish refuses a larger line, the fanout dead-letters a larger event."),
   INSTANCE_ID("", "Stable id of this instance, used in transactional ids; empty = the host name."),
   SERVICES("all", "Services that up starts: all, none, or a list of fanout-stream,delivery-worker.");
 

@@ -111,6 +111,7 @@ public record WebhooksConfig(Map<Setting, String> values, Map<String, String> ka
     partitions();
     maxInFlight();
     maxInFlightPerEndpoint();
+    maxEventBytes();
     kafkaPort();
     controllerPort();
     registryPort();
@@ -164,6 +165,14 @@ public record WebhooksConfig(Map<Setting, String> values, Map<String, String> ka
 
   public int maxInFlightPerEndpoint() {
     return intSetting(Setting.MAX_IN_FLIGHT_PER_ENDPOINT, 1, 100_000);
+  }
+
+  /**
+   * @return the largest event, in bytes of its rendered JSON body (what a receiver gets), 1 KiB to
+   *     64 MiB; the Kafka record limits follow from it ({@link KafkaClients#maxRecordBytes})
+   */
+  public int maxEventBytes() {
+    return intSetting(Setting.MAX_EVENT_BYTES, 1024, KafkaClients.MAX_EVENT_BYTES_LIMIT);
   }
 
   /** @return the timeout of one delivery request. */
