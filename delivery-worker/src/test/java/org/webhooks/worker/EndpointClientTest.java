@@ -101,12 +101,41 @@ class EndpointClientTest {
   @Test
   void aHostThatResolvesToAPrivateAddressIsBlockedBeforeAnythingIsSent() throws Exception {
     EndpointClient client = new EndpointClient(vertx, TargetPolicy.parse("127.0.0.1"), Duration.ofSeconds(5), 8,
-        host -> new InetAddress[] {InetAddress.getByName("203.0.113.7"), InetAddress.getByName("10.1.2.3")});
+        host -> new InetAddress[] {InetAddress.getByName("93.184.216.34"), InetAddress.getByName("10.1.2.3")});
     AttemptResult result = deliver(client, "https://hooks.customer.example/in", new byte[] {'{', '}'});
 
     assertThat(result.outcome()).isEqualTo(AttemptOutcome.BLOCKED);
     assertThat(result.error()).contains("10.1.2.3");
     assertThat(result.statusCode()).isNull();
+  }
+
+  @Test
+  void aHostThatResolvesToAnAddressCarryingANonPublicIpv4AddressIsBlocked() throws Exception {
+    // NAT64, 6to4, Teredo and IPv4-compatible forms of the metadata and loopback addresses
+    for (String resolved : List.of("64:ff9b::a9fe:a9fe", "2002:a9fe:a9fe::1", "2001:0:5db8:d822:0:0:80ff:fffe",
+        "::127.0.0.1", "198.18.0.1")) {
+      EndpointClient client = new EndpointClient(vertx, TargetPolicy.parse(""), Duration.ofSeconds(5), 8,
+          host -> new InetAddress[] {InetAddress.getByName(resolved)});
+      AttemptResult result = deliver(client, "https://hooks.customer.example/in", new byte[] {'{', '}'});
+
+      assertThat(result.outcome()).as(resolved).isEqualTo(AttemptOutcome.BLOCKED);
+      assertThat(result.error()).as(resolved).contains("hooks.customer.example").contains("not a permitted target");
+    }
+  }
+
+  @Test
+  void aNonCanonicalIpv4HostIsBlockedNamingItsForm() throws Exception {
+    EndpointClient client = new EndpointClient(vertx, TargetPolicy.parse(""), Duration.ofSeconds(5), 8,
+        host -> {
+          throw new AssertionError("a refused URL is never resolved, but " + host + " was");
+        });
+    for (String url : List.of("https://127.1/", "https://0x7f.0.0.1/", "https://[64:ff9b::a9fe:a9fe]/")) {
+      AttemptResult result = deliver(client, url, new byte[] {'{', '}'});
+
+      assertThat(result.outcome()).as(url).isEqualTo(AttemptOutcome.BLOCKED);
+      assertThat(result.error()).as(url).startsWith("url '" + url + "'").doesNotContain("has no host");
+    }
+    assertThat(deliver(client, "https://127.1/", new byte[0]).error()).contains("non-canonical IPv4 address");
   }
 
   @Test

@@ -15,6 +15,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,9 +26,13 @@ import org.slf4j.LoggerFactory;
  * given broker, so they survive restarts of both the registry and the broker.
  *
  * <p>Clients use its Confluent-compatible API at {@link #url()}. The child's output goes to
- * {@code <workDir>/registry.log} and its PID to {@code <workDir>/registry.pid}. A JVM shutdown hook ends the
- * child if {@link #close()} was never called; a child orphaned by a killed parent is ended by the next
- * {@link #start} on the same work directory.
+ * {@code <workDir>/registry.log} and its PID to {@code <workDir>/registry.pid}.
+ *
+ * <p>Supervised: a child that exits while this object is open is logged (with its exit code) and started
+ * again on the same port, after 1 s, then after twice as long each time a start fails, up to 30 s; its return
+ * is logged too. Tied to its parent: the child runs {@link ParentWatch}, which ends it when this JVM is gone,
+ * SIGKILL included; a JVM shutdown hook ends it on a normal exit if {@link #close()} was never called; and a
+ * child orphaned anyway is ended by the next {@link #start} on the same work directory.
  */
 public final class EmbeddedRegistry implements AutoCloseable {
 
@@ -35,20 +41,34 @@ public final class EmbeddedRegistry implements AutoCloseable {
     private static final long STOP_GRACE_MILLIS = 10_000;
     private static final int ATTEMPTS_ON_FREE_PORTS = 3;
     private static final int LOG_TAIL_LINES = 40;
+    /** Wait before the first restart of a child that exited; doubled after each failed start. */
+    static final Duration FIRST_RESTART_DELAY = Duration.ofSeconds(1);
+    /** Longest wait between two restart attempts. */
+    static final Duration MAX_RESTART_DELAY = Duration.ofSeconds(30);
     private static final HttpClient HTTP = HttpClient.newBuilder()
             .connectTimeout(Duration.ofSeconds(1)).build();
 
-    private final Process process;
+    private final Path dir;
+    private final Path runnerJar;
+    private final String bootstrapServers;
     private final int port;
     private final RegistryPidFile pidFile;
     private final Thread shutdownHook;
-    private boolean closed;
+    private final Object lock = new Object();
+    private ScheduledExecutorService supervisor; // guarded by lock; created once the first child is ready
+    private Process process; // guarded by lock: the current child
+    private boolean closed; // guarded by lock
 
-    private EmbeddedRegistry(Process process, int port, RegistryPidFile pidFile, Thread shutdownHook) {
-        this.process = process;
+    private EmbeddedRegistry(Path dir, Path runnerJar, String bootstrapServers, int port, RegistryPidFile pidFile) {
+        this.dir = dir;
+        this.runnerJar = runnerJar;
+        this.bootstrapServers = bootstrapServers;
         this.port = port;
         this.pidFile = pidFile;
-        this.shutdownHook = shutdownHook;
+        // Registered before the first child starts, so that a JVM exit during the (seconds long) start does not
+        // orphan it.
+        this.shutdownHook = new Thread(this::shutdown, "embedded-registry-shutdown");
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
 
     /**
@@ -84,15 +104,25 @@ public final class EmbeddedRegistry implements AutoCloseable {
         IllegalStateException last = null;
         for (int attempt = 1; attempt <= attempts; attempt++) {
             int httpPort = Ports.resolve(port);
+            EmbeddedRegistry registry = new EmbeddedRegistry(dir, runnerJar, bootstrapServers, httpPort, pidFile);
             try {
-                return startOnce(dir, runnerJar, bootstrapServers, httpPort, pidFile);
+                long started = System.nanoTime();
+                Process child = registry.launchAndAwaitReady();
+                registry.supervise(child);
+                LOG.debug("Apicurio Registry started on {}:{} (pid {}) in {} ms", Ports.HOST, httpPort, child.pid(),
+                        (System.nanoTime() - started) / 1_000_000);
+                return registry;
             } catch (PortClash e) {
+                registry.close();
                 if (port != 0) {
                     throw Ports.portTaken(httpPort, "Apicurio Registry", e);
                 }
                 LOG.warn("registry port {} was taken while starting (attempt {} of {}); retrying on a fresh port",
                         httpPort, attempt, attempts);
                 last = e;
+            } catch (RuntimeException e) {
+                registry.close();
+                throw e;
             }
         }
         throw new IllegalStateException("Apicurio Registry could not bind a free port after " + attempts
@@ -106,33 +136,117 @@ public final class EmbeddedRegistry implements AutoCloseable {
         }
     }
 
-    private static EmbeddedRegistry startOnce(Path dir, Path runnerJar, String bootstrapServers, int httpPort,
-                                              RegistryPidFile pidFile) {
-        long started = System.nanoTime();
+    /**
+     * Starts a child on {@link #port} and waits until it is ready; a child that does not become ready is
+     * stopped again.
+     *
+     * @throws PortClash when the port was taken
+     * @throws IllegalStateException when closed, or the child exits early or is not ready in time
+     */
+    private Process launchAndAwaitReady() {
         Path log = dir.resolve("registry.log");
-        long logOffset = appendRunHeader(log, httpPort);
-        Process process = launch(dir, runnerJar, bootstrapServers, httpPort, log);
-        pidFile.write(process.pid());
-        // Registered before waiting, so that a JVM exit during the (seconds long) start does not orphan it.
-        Thread shutdownHook = new Thread(() -> {
-            stop(process);
-            pidFile.delete();
-        }, "embedded-registry-shutdown");
-        Runtime.getRuntime().addShutdownHook(shutdownHook);
+        long logOffset = appendRunHeader(log, port);
+        Path agent = ParentWatch.writeAgentJar(dir);
+        Process child;
+        synchronized (lock) {
+            if (closed) {
+                throw new IllegalStateException("Apicurio Registry on port " + port + " is closed");
+            }
+            child = launch(dir, runnerJar, agent, bootstrapServers, port, log);
+            process = child;
+        }
+        pidFile.write(child.pid());
         try {
-            awaitReady(process, httpPort, log, logOffset);
+            awaitReady(child, port, log, logOffset);
         } catch (RuntimeException e) {
-            removeHook(shutdownHook);
-            stop(process);
+            stop(child);
             pidFile.delete();
             throw e;
         }
-        LOG.debug("Apicurio Registry started on {}:{} (pid {}) in {} ms", Ports.HOST, httpPort, process.pid(),
-                (System.nanoTime() - started) / 1_000_000);
-        return new EmbeddedRegistry(process, httpPort, pidFile, shutdownHook);
+        return child;
     }
 
-    private static Process launch(Path dir, Path runnerJar, String bootstrapServers, int httpPort, Path log) {
+    /** Restarts {@code child} when it exits while this registry is open. */
+    private void supervise(Process child) {
+        ScheduledExecutorService executor;
+        synchronized (lock) {
+            if (supervisor == null) {
+                supervisor = Executors.newSingleThreadScheduledExecutor(r -> {
+                    Thread t = new Thread(r, "embedded-registry-supervisor");
+                    t.setDaemon(true);
+                    return t;
+                });
+            }
+            executor = supervisor;
+        }
+        child.onExit().thenAcceptAsync(this::exited, executor);
+    }
+
+    private void exited(Process child) {
+        synchronized (lock) {
+            if (closed || child != process) {
+                return;
+            }
+        }
+        pidFile.delete();
+        LOG.error("Apicurio Registry (pid {}) exited with code {}; restarting it on port {} in {} ms (its output: {})",
+                child.pid(), child.exitValue(), port, FIRST_RESTART_DELAY.toMillis(), dir.resolve("registry.log"));
+        schedule(FIRST_RESTART_DELAY);
+    }
+
+    private void schedule(Duration delay) {
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            supervisor.schedule(() -> restart(delay), delay.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void restart(Duration delay) {
+        Process child;
+        try {
+            child = launchAndAwaitReady();
+        } catch (RuntimeException e) {
+            if (isClosed()) {
+                return;
+            }
+            Duration next = delay.multipliedBy(2).compareTo(MAX_RESTART_DELAY) > 0 ? MAX_RESTART_DELAY
+                    : delay.multipliedBy(2);
+            String reason = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
+            LOG.warn("Apicurio Registry did not start again on port {}: {}; next attempt in {} ms", port, reason,
+                    next.toMillis());
+            schedule(next);
+            return;
+        }
+        LOG.info("Apicurio Registry is back on port {} (pid {})", port, child.pid());
+        supervise(child);
+    }
+
+    private boolean isClosed() {
+        synchronized (lock) {
+            return closed;
+        }
+    }
+
+    /** Stops supervising and stops the current child; the shutdown hook's work, and most of {@link #close()}. */
+    private void shutdown() {
+        Process child;
+        synchronized (lock) {
+            closed = true;
+            child = process;
+            if (supervisor != null) {
+                supervisor.shutdownNow();
+            }
+        }
+        if (child != null) {
+            stop(child);
+        }
+        pidFile.delete();
+    }
+
+    private static Process launch(Path dir, Path runnerJar, Path agent, String bootstrapServers, int httpPort,
+                                  Path log) {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder builder = new ProcessBuilder(List.of(java,
                 "-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
@@ -141,8 +255,11 @@ public final class EmbeddedRegistry implements AutoCloseable {
                 // 3.0.9 never opens the management interface, but pin it anyway so it cannot claim port 9000.
                 "-Dquarkus.management.host=" + Ports.HOST,
                 "-Dquarkus.management.port=" + Ports.pickFree(),
+                "-javaagent:" + agent,
                 "-jar", runnerJar.toString()))
                 .directory(dir.toFile())
+                // a pipe the parent never writes to: it closes when the parent dies, which ends the child
+                .redirectInput(ProcessBuilder.Redirect.PIPE)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         Map<String, String> env = builder.environment();
@@ -253,24 +370,26 @@ public final class EmbeddedRegistry implements AutoCloseable {
         return port;
     }
 
-    /** @return the child process id */
+    /** @return the current child's process id (a restarted child has a new one) */
     public long pid() {
-        return process.pid();
+        synchronized (lock) {
+            return process.pid();
+        }
     }
 
     /**
-     * Stops the child: SIGTERM, up to 10 s to exit, then a forced kill. Calling it again does nothing. Stop the
-     * registry before the broker it stores data in.
+     * Stops supervising and stops the child: SIGTERM, up to 10 s to exit, then a forced kill. Calling it again
+     * does nothing. Stop the registry before the broker it stores data in.
      */
     @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
+    public void close() {
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
         }
-        closed = true;
         long started = System.nanoTime();
-        stop(process);
-        pidFile.delete();
+        shutdown();
         removeHook(shutdownHook);
         LOG.debug("Apicurio Registry on port {} stopped in {} ms", port, (System.nanoTime() - started) / 1_000_000);
     }

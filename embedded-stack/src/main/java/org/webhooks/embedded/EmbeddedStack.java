@@ -42,9 +42,26 @@ public final class EmbeddedStack implements AutoCloseable {
      * @throws java.io.UncheckedIOException when the data directory cannot be written
      */
     public static EmbeddedStack start(Path dataDir, int brokerPort, int controllerPort, int registryPort) {
+        return start(StackLock.acquire(dataDir.toAbsolutePath()), brokerPort, controllerPort, registryPort);
+    }
+
+    /**
+     * Starts broker and registry on a data directory already locked, for a caller that locks it before it does
+     * anything slow, so that commands started at the same time find it locked and wait (see {@link StackStatus}).
+     *
+     * @param lock           the held lock of the stack's data directory; the stack releases it when it closes,
+     *                       or when this method fails
+     * @param brokerPort     Kafka client port on 127.0.0.1, 0 for a free one
+     * @param controllerPort Kafka controller port on 127.0.0.1, 0 for a free one
+     * @param registryPort   registry HTTP port on 127.0.0.1, 0 for a free one
+     * @return the running stack
+     * @throws IllegalStateException        when a fixed port is in use (the message names it) or the broker or
+     *                                      registry fails to start; whatever had started is stopped again
+     * @throws java.io.UncheckedIOException when the data directory cannot be written
+     */
+    public static EmbeddedStack start(StackLock lock, int brokerPort, int controllerPort, int registryPort) {
         long started = System.nanoTime();
-        Path dir = dataDir.toAbsolutePath();
-        StackLock lock = StackLock.acquire(dir);
+        Path dir = lock.file().getParent();
         EmbeddedKafka kafka = null;
         EmbeddedRegistry registry = null;
         try {

@@ -8,7 +8,8 @@ import java.util.concurrent.CountDownLatch;
  * {@link StackAlreadyRunningException}, 0 when it got it, 1 on any other failure.
  *
  * <p>Usage: {@code lock <dataDir>} or {@code stack <dataDir> <brokerPort> <controllerPort> <registryPort>}; or
- * {@code park <anything>}, which blocks until killed (a stand-in process whose command line says what it is).
+ * {@code park <anything>}, which blocks until killed (a stand-in process whose command line says what it is); or
+ * {@code hold <dataDir>}, which takes the lock, prints {@code HELD} and blocks until killed.
  */
 public final class LockProbe {
 
@@ -23,7 +24,12 @@ public final class LockProbe {
         }
         Path dataDir = Path.of(args[1]);
         try {
-            if (args[0].equals("lock")) {
+            if (args[0].equals("hold")) {
+                StackLock.acquire(dataDir);
+                System.out.println("HELD");
+                System.out.flush();
+                new CountDownLatch(1).await();
+            } else if (args[0].equals("lock")) {
                 StackLock.acquire(dataDir).close();
             } else {
                 EmbeddedStack.start(dataDir, Integer.parseInt(args[2]), Integer.parseInt(args[3]),

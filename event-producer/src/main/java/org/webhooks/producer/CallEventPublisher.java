@@ -16,7 +16,9 @@ import org.webhooks.schemas.avro.CallEvent;
 /**
  * The call platform's way in: publishes {@link CallEvent}s to {@code call-events}, keyed by
  * {@code call_id} so that the events of one call stay in order. The producer is idempotent with
- * {@code acks=all}, so a retried send never duplicates or reorders a call's events. Thread-safe.
+ * {@code acks=all}, so a retried send never duplicates or reorders a call's events, and takes records
+ * up to {@link KafkaClients#maxCallEventRecordBytes} (an event of {@code WEBHOOKS_MAX_EVENT_BYTES}).
+ * Thread-safe.
  */
 public final class CallEventPublisher implements AutoCloseable {
 
@@ -35,6 +37,9 @@ public final class CallEventPublisher implements AutoCloseable {
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+    // an explicit Kafka property wins: it may match a broker limit this process cannot see
+    props.putIfAbsent(ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+        Integer.toString(KafkaClients.maxCallEventRecordBytes(config.maxEventBytes())));
     props.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "event-producer");
     this.topic = config.topics().callEvents();
     SchemaRegistryClient registry = new SchemaRegistryClient(config.registryUrl());

@@ -20,6 +20,8 @@ import org.slf4j.LoggerFactory;
 import org.webhooks.schemas.SchemaRegistryClient;
 import org.webhooks.schemas.CallEventJson;
 import org.webhooks.schemas.EventTypes;
+import org.webhooks.schemas.KafkaClients;
+import org.webhooks.schemas.Setting;
 import org.webhooks.schemas.avro.CallEvent;
 import org.webhooks.schemas.avro.DeadLetter;
 import org.webhooks.schemas.avro.DeadLetterKind;
@@ -47,13 +49,15 @@ final class CallEventFanout implements Processor<byte[], byte[], String, Object>
   private final SubscriptionMatcher matcher;
   private final Clock clock;
   private final FanoutMetrics metrics;
+  private final int maxEventBytes;
+  private final long maxCarriedBytes;
   private ProcessorContext<String, Object> context;
   private KeyValueStore<String, byte[]> store;
   private final DecodedSubscriptions decoded = new DecodedSubscriptions();
 
   CallEventFanout(String topic, String subscriptionsTopic, Deserializer<CallEvent> events,
       Deserializer<Subscription> subscriptions, SubscriptionMatcher matcher, Clock clock,
-      FanoutMetrics metrics) {
+      FanoutMetrics metrics, int maxEventBytes) {
     this.topic = topic;
     this.subscriptionsTopic = subscriptionsTopic;
     this.events = events;
@@ -61,6 +65,8 @@ final class CallEventFanout implements Processor<byte[], byte[], String, Object>
     this.matcher = matcher;
     this.clock = clock;
     this.metrics = metrics;
+    this.maxEventBytes = maxEventBytes;
+    this.maxCarriedBytes = KafkaClients.maxRecordBytes(maxEventBytes) - KafkaClients.RECORD_OVERHEAD_BYTES;
   }
 
   @Override
@@ -68,9 +74,6 @@ final class CallEventFanout implements Processor<byte[], byte[], String, Object>
     this.context = context;
     this.store = context.getStateStore(FanoutTopology.SUBSCRIPTION_STORE);
   }
-
-  /** Largest body a delivery may carry, bytes: leaves room under Kafka's default 1 MiB record limit. */
-  static final int MAX_BODY_BYTES = 512 * 1024;
 
   private static String abbreviate(String id) {
     return id.length() <= 64 ? id : id.substring(0, 64) + "...";
@@ -103,11 +106,17 @@ final class CallEventFanout implements Processor<byte[], byte[], String, Object>
       deadLetter(record, "cannot render event " + event.getEventId() + ": " + reasonOf(e));
       return;
     }
-    if (body.length > MAX_BODY_BYTES) {
-      // A task carries the body and the event id; past this size the broker refuses the record and
-      // the stream thread would fail on it again and again, stopping every tenant's events.
+    // A task past the record limit would be refused by the broker, and the stream thread would fail on
+    // it again and again, stopping every tenant's events. The ids are counted at 3 bytes a character
+    // (the most UTF-8 takes), which only matters when they are huge.
+    if (body.length > maxEventBytes) {
       deadLetter(record, "event " + abbreviate(event.getEventId()) + " renders to " + body.length
-          + " bytes, more than the " + MAX_BODY_BYTES + " a delivery may carry");
+          + " bytes, more than the " + maxEventBytes + " of " + Setting.MAX_EVENT_BYTES.envName());
+      return;
+    }
+    if (body.length + 3L * (event.getCallId().length() + event.getAccountId().length()) > maxCarriedBytes) {
+      deadLetter(record, "event " + abbreviate(event.getEventId()) + " has a call_id and account_id too long "
+          + "for a delivery to carry them beside its body of " + body.length + " bytes");
       return;
     }
     Instant now = clock.instant();

@@ -96,7 +96,8 @@ public final class FanoutService implements Service {
 
   /**
    * @return the Kafka Streams properties of this service: {@link KafkaClients#common} plus application
-   *     id, exactly_once_v2, commit interval, poll time, state dir, transaction timeout and failing
+   *     id, exactly_once_v2, commit interval, poll time, state dir, transaction timeout, the producer's
+   *     record limit ({@link KafkaClients#maxRecordBytes}, unless a Kafka property sets it) and failing
    *     exception handlers (nothing is skipped silently: undecodable events are dead-lettered by the topology
    *     itself, everything else fails the thread, which is replaced and reprocesses from the last commit)
    * @throws IllegalStateException when no bootstrap servers are configured
@@ -114,6 +115,10 @@ public final class FanoutService implements Service {
     p.putIfAbsent(StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG), config.instanceId());
     p.putIfAbsent(StreamsConfig.mainConsumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), SESSION_TIMEOUT_MS);
     p.putIfAbsent(StreamsConfig.mainConsumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG), HEARTBEAT_INTERVAL_MS);
+    if (!p.containsKey(ProducerConfig.MAX_REQUEST_SIZE_CONFIG)) {
+      p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
+          KafkaClients.maxRecordBytes(config.maxEventBytes()));
+    }
     p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndFailExceptionHandler.class);
     p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndFailProcessingExceptionHandler.class);
     p.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, DefaultProductionExceptionHandler.class);
@@ -156,7 +161,8 @@ public final class FanoutService implements Service {
     }
     KafkaStreams created;
     try {
-      created = new KafkaStreams(FanoutTopology.build(topics, registry, clock, metrics), props);
+      created = new KafkaStreams(FanoutTopology.build(topics, registry, clock, metrics, config.maxEventBytes()),
+          props);
     } catch (KafkaException e) {
       throw new IllegalStateException(NAME + " cannot start: " + e.getMessage(), e);
     }

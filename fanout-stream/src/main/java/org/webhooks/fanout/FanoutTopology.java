@@ -11,6 +11,7 @@ import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 import org.webhooks.schemas.SchemaRegistryClient;
 import org.webhooks.schemas.Topics;
+import org.webhooks.schemas.WebhooksConfig;
 
 /**
  * The fanout-stream topology, built apart from starting it so that tests drive exactly what runs in
@@ -56,6 +57,14 @@ public final class FanoutTopology {
   }
 
   /**
+   * Builds the topology with the default largest event ({@code WEBHOOKS_MAX_EVENT_BYTES}); see
+   * {@link #build(Topics, SchemaRegistryClient, Clock, FanoutMetrics, int)}.
+   */
+  public static Topology build(Topics topics, SchemaRegistryClient registry, Clock clock, FanoutMetrics metrics) {
+    return build(topics, registry, clock, metrics, WebhooksConfig.defaults().maxEventBytes());
+  }
+
+  /**
    * Builds the topology. Nothing is contacted until it runs; then the registry is used to look up
    * writer schemas and register the output schemas.
    *
@@ -63,9 +72,12 @@ public final class FanoutTopology {
    * @param registry the schema registry of every Avro value
    * @param clock gives {@code created_at}/{@code due_at} of tasks and {@code dead_lettered_at}
    * @param metrics counters updated while it runs
+   * @param maxEventBytes the largest rendered body a delivery may carry, bytes; a larger event is
+   *     dead-lettered
    * @return a topology with one global store, one source, one processor and two sinks
    */
-  public static Topology build(Topics topics, SchemaRegistryClient registry, Clock clock, FanoutMetrics metrics) {
+  public static Topology build(Topics topics, SchemaRegistryClient registry, Clock clock, FanoutMetrics metrics,
+      int maxEventBytes) {
     var subscriptionSerde = topics.subscriptions().valueSerde(registry);
     var eventSerde = topics.callEvents().valueSerde(registry);
 
@@ -85,7 +97,7 @@ public final class FanoutTopology {
         topics.callEvents().name());
     topology.addProcessor(FANOUT_PROCESSOR,
         () -> new CallEventFanout(topics.callEvents().name(), topics.subscriptions().name(),
-            eventSerde.deserializer(), subscriptionSerde.deserializer(), matcher, clock, metrics),
+            eventSerde.deserializer(), subscriptionSerde.deserializer(), matcher, clock, metrics, maxEventBytes),
         EVENTS_SOURCE);
     topology.addSink(DELIVERIES_SINK, topics.deliveries().name(), new StringSerializer(),
         topics.deliveries().valueSerde(registry).serializer(), FANOUT_PROCESSOR);

@@ -78,6 +78,10 @@ class FanoutTopologyTest {
 
   @BeforeEach
   void startDriver() {
+    startDriver(WebhooksConfig.defaults().maxEventBytes());
+  }
+
+  private void startDriver(int maxEventBytes) {
     topics = WebhooksConfig.defaults().with(Setting.TOPIC_PREFIX, "t" + UUID.randomUUID() + "-").topics();
     metrics = new FanoutMetrics();
     Properties props = new Properties();
@@ -86,7 +90,7 @@ class FanoutTopologyTest {
     props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     driver = new TopologyTestDriver(
-        FanoutTopology.build(topics, registry, Clock.fixed(NOW, ZoneOffset.UTC), metrics), props);
+        FanoutTopology.build(topics, registry, Clock.fixed(NOW, ZoneOffset.UTC), metrics, maxEventBytes), props);
     subscriptions = driver.createInputTopic(topics.subscriptions().name(), new StringSerializer(),
         topics.subscriptions().valueSerde(registry).serializer());
     events = driver.createInputTopic(topics.callEvents().name(), new StringSerializer(),
@@ -291,7 +295,7 @@ class FanoutTopologyTest {
   void anEventTooLargeToDeliverIsDeadLetteredAndLaterEventsStillFlow() {
     Subscription sub = save(subscription("acct_a", EARLIER, "call.completed"));
     CallEvent huge = event("acct_a", "call.completed", "evt_huge", "call_huge");
-    huge.setExtraData("{\"blob\":\"" + "x".repeat(CallEventFanout.MAX_BODY_BYTES) + "\"}");
+    huge.setExtraData("{\"blob\":\"" + "x".repeat(WebhooksConfig.defaults().maxEventBytes()) + "\"}");
     publish(huge);
     publish(event("acct_a", "call.completed", "evt_after", "call_after"));
 
@@ -300,6 +304,51 @@ class FanoutTopologyTest {
     assertThat(letters.get(0).value().getReason()).contains("evt_huge").contains("bytes");
     assertThat(deliveries.readValuesToList()).extracting(DeliveryTask::getEventId).containsExactly("evt_after");
     assertThat(sub.getId()).isNotBlank();
+  }
+
+  @Test
+  void theLargestEventIsTheSettingAndAnEventOfExactlyThatSizeIsDelivered() {
+    driver.close();
+    startDriver(2048);
+    save(subscription("acct_a", EARLIER, "call.completed"));
+    publish(eventRenderingTo(2048, "evt_fits"));
+    publish(eventRenderingTo(2049, "evt_over"));
+
+    assertThat(deliveries.readValuesToList()).singleElement().satisfies(task -> {
+      assertThat(task.getEventId()).isEqualTo("evt_fits");
+      assertThat(task.getBody().remaining()).isEqualTo(2048);
+    });
+    assertThat(deadLetters.readValuesToList()).singleElement().satisfies(letter -> {
+      assertThat(letter.getKind()).isEqualTo(DeadLetterKind.UNDECODABLE);
+      assertThat(letter.getReason())
+          .isEqualTo("event evt_over renders to 2049 bytes, more than the 2048 of WEBHOOKS_MAX_EVENT_BYTES");
+    });
+  }
+
+  @Test
+  void anEventWhoseIdsAreTooLongToCarryBesideItsBodyIsDeadLettered() {
+    driver.close();
+    startDriver(2048);
+    // the account id is not part of the body: a delivery carries it beside the body
+    String longAccount = "acct_" + "a".repeat(30_000);
+    save(subscription(longAccount, EARLIER, "call.completed"));
+    save(subscription("acct_b", EARLIER, "call.completed"));
+    publish(event(longAccount, "call.completed", "evt_long", "call_1"));
+    publish(event("acct_b", "call.completed", "evt_other", "call_2"));
+
+    assertThat(deliveries.readValuesToList()).extracting(DeliveryTask::getEventId).containsExactly("evt_other");
+    assertThat(deadLetters.readValuesToList()).singleElement()
+        .satisfies(letter -> assertThat(letter.getReason()).contains("evt_long").contains("too long"));
+  }
+
+  /** @return a call.completed event of acct_a whose rendered body is exactly {@code bytes} long */
+  private static CallEvent eventRenderingTo(int bytes, String eventId) {
+    CallEvent event = event("acct_a", "call.completed", eventId, "call_" + eventId);
+    event.setExtraData("{\"blob\":\"\"}");
+    int base = CallEventJson.render(event).length;
+    event.setExtraData("{\"blob\":\"" + "x".repeat(bytes - base) + "\"}");
+    assertThat(CallEventJson.render(event)).hasSize(bytes);
+    return event;
   }
 
   @Test

@@ -99,7 +99,7 @@ final class DeadLettersCommand {
     @Override
     public Integer call() {
       Predicate<DeadLetters.Entry> filter = selection(subscription, since, Clock.systemUTC());
-      WebhooksConfig config = StackConnection.resolve(SettingsOptions.resolve(spec));
+      WebhooksConfig config = StackConnection.resolve(SettingsOptions.resolve(spec), spec.commandLine().getErr());
       List<DeadLetters.Entry> entries;
       try (DeadLetters dl = new DeadLetters(config, Clock.systemUTC())) {
         entries = dl.list(filter);
@@ -162,7 +162,7 @@ final class DeadLettersCommand {
       } else {
         filter = selection(target.subscription, since, clock);
       }
-      WebhooksConfig config = StackConnection.resolve(SettingsOptions.resolve(spec));
+      WebhooksConfig config = StackConnection.resolve(SettingsOptions.resolve(spec), spec.commandLine().getErr());
       PrintWriter out = spec.commandLine().getOut();
       try (DeadLetters dl = new DeadLetters(config, clock)) {
         List<DeadLetters.Entry> selected = dl.list(filter);

@@ -14,7 +14,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code publish --file F}: JSON lines of events to call-events; bad lines reported and skipped. */
+/**
+ * {@code publish --file F}: JSON lines of events to call-events; bad lines (and events larger than
+ * {@code WEBHOOKS_MAX_EVENT_BYTES}) reported in line order and skipped.
+ */
 @Command(name = "publish", mixinStandardHelpOptions = true,
     description = "Publish call events from a JSON-lines file (envelope + account_id per line).")
 final class PublishCommand implements Callable<Integer> {
@@ -26,7 +29,7 @@ final class PublishCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    WebhooksConfig config = StackConnection.resolve(SettingsOptions.resolve(spec));
+    WebhooksConfig config = StackConnection.resolve(SettingsOptions.resolve(spec), spec.commandLine().getErr());
     BufferedReader in;
     if (file.equals("-")) {
       in = new BufferedReader(new java.io.InputStreamReader(System.in, StandardCharsets.UTF_8));
@@ -39,7 +42,7 @@ final class PublishCommand implements Callable<Integer> {
     }
     JsonLinesPublisher.Result result;
     try (in; CallEventPublisher publisher = new CallEventPublisher(config)) {
-      result = new JsonLinesPublisher(publisher, Clock.systemUTC()).publish(in);
+      result = new JsonLinesPublisher(publisher, Clock.systemUTC(), config.maxEventBytes()).publish(in);
     }
     result.errors().forEach(spec.commandLine().getErr()::println);
     spec.commandLine().getOut().println("published " + result.published() + " event(s), skipped "

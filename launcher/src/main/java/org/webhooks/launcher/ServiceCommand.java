@@ -21,7 +21,7 @@ abstract class ServiceCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    WebhooksConfig config = StackConnection.resolve(SettingsOptions.resolve(spec));
+    WebhooksConfig config = StackConnection.resolve(SettingsOptions.resolve(spec), spec.commandLine().getErr());
     KafkaClients.ensureTopics(config);
     try (ServiceHost host = new ServiceHost()) {
       // the HTTP port is bound before the service starts: a port in use then stops this process

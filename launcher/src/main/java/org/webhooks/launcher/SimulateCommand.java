@@ -50,7 +50,7 @@ final class SimulateCommand implements Callable<Integer> {
     if (accounts < 1) {
       throw new IllegalArgumentException("--accounts must be at least 1");
     }
-    WebhooksConfig config = StackConnection.resolve(SettingsOptions.resolve(spec));
+    WebhooksConfig config = StackConnection.resolve(SettingsOptions.resolve(spec), spec.commandLine().getErr());
     CallSimulator simulator = new CallSimulator(seed == null ? System.nanoTime() : seed, accounts, Clock.systemUTC());
     long total = (long) Math.floor(rate * length.toMillis() / 1000.0);
     AtomicLong failed = new AtomicLong();

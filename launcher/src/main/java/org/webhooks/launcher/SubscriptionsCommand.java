@@ -72,7 +72,7 @@ final class SubscriptionsCommand {
       WebhooksConfig config = SettingsOptions.resolve(spec);
       Subscription s = SubscriptionRules.newSubscription(account, url, events, secret, filter,
           config.targetPolicy(), Instant.now());
-      try (SubscriptionStore store = new SubscriptionStore(StackConnection.resolve(config))) {
+      try (SubscriptionStore store = new SubscriptionStore(StackConnection.resolve(config, spec.commandLine().getErr()))) {
         store.save(s);
       }
       spec.commandLine().getOut().println(toJson(s, true));
@@ -93,7 +93,7 @@ final class SubscriptionsCommand {
 
     @Override
     public Integer call() {
-      WebhooksConfig config = StackConnection.resolve(SettingsOptions.resolve(spec));
+      WebhooksConfig config = StackConnection.resolve(SettingsOptions.resolve(spec), spec.commandLine().getErr());
       SubscriptionStore.Current current;
       try (SubscriptionStore store = new SubscriptionStore(config)) {
         current = store.readAll();
@@ -132,7 +132,7 @@ final class SubscriptionsCommand {
 
     @Override
     public Integer call() {
-      WebhooksConfig config = StackConnection.resolve(SettingsOptions.resolve(spec));
+      WebhooksConfig config = StackConnection.resolve(SettingsOptions.resolve(spec), spec.commandLine().getErr());
       try (SubscriptionStore store = new SubscriptionStore(config)) {
         if (!store.exists(id)) {
           throw new IllegalArgumentException("ID: no subscription " + id);

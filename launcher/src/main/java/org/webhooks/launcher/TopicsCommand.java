@@ -20,7 +20,7 @@ final class TopicsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    WebhooksConfig config = StackConnection.resolveKafka(SettingsOptions.resolve(spec));
+    WebhooksConfig config = StackConnection.resolveKafka(SettingsOptions.resolve(spec), spec.commandLine().getErr());
     KafkaClients.ensureTopics(config);
     config.topics().allNames().forEach(spec.commandLine().getOut()::println);
     return 0;

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.webhooks.embedded.EmbeddedStack;
+import org.webhooks.embedded.StackLock;
 import org.webhooks.schemas.KafkaClients;
 import org.webhooks.schemas.Service;
 import org.webhooks.schemas.Setting;
@@ -27,10 +28,13 @@ final class UpCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     WebhooksConfig config = SettingsOptions.resolve(spec);
     List<String> services = Services.parse(config.get(Setting.SERVICES));
+    // Before logging or anything else slow starts: a command run right after `up &` then finds the data
+    // dir locked and waits for the stack, instead of finding nothing yet and saying that none runs.
+    StackLock lock = config.bootstrapServers().isEmpty() ? StackLock.acquire(config.dataDir()) : null;
     try (ServiceHost host = new ServiceHost()) {
-      if (config.bootstrapServers().isEmpty()) {
-        EmbeddedStack stack = EmbeddedStack.start(config.dataDir(), config.kafkaPort(),
-            config.controllerPort(), config.registryPort());
+      if (lock != null) {
+        EmbeddedStack stack = EmbeddedStack.start(lock, config.kafkaPort(), config.controllerPort(),
+            config.registryPort());
         host.closeLast(stack);
         config = config.with(Setting.BOOTSTRAP_SERVERS, stack.bootstrapServers());
         if (config.registryUrl().isEmpty()) {

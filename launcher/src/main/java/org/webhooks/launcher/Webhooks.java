@@ -2,6 +2,7 @@ package org.webhooks.launcher;
 
 import java.io.PrintWriter;
 import org.webhooks.embedded.StackAlreadyRunningException;
+import org.webhooks.schemas.SchemaRegistryClient;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -50,12 +51,21 @@ public final class Webhooks {
       if (e instanceof IllegalArgumentException) {
         return EXIT_USAGE;
       }
-      if (!(e instanceof IllegalStateException) && !(e instanceof StackAlreadyRunningException)) {
+      if (!isExpected(e)) {
         e.printStackTrace(cmd.getErr());
       }
       return EXIT_FAILURE;
     });
     return cli.execute(args);
+  }
+
+  /**
+   * @return true for a failure whose message says all a user can act on (no stack, a registry that
+   *     cannot be reached); any other exception is a fault of the program, shown with its stack trace
+   */
+  private static boolean isExpected(Exception e) {
+    return e instanceof IllegalStateException || e instanceof StackAlreadyRunningException
+        || e instanceof SchemaRegistryClient.RegistryException;
   }
 
   private static String messageOf(Throwable e) {

@@ -4,20 +4,28 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.webhooks.embedded.EmbeddedStack;
+import org.webhooks.embedded.StackProperties;
 import org.webhooks.testing.TestStack;
+import org.webhooks.schemas.CallEventJson;
 import org.webhooks.schemas.KafkaClients;
 import org.webhooks.schemas.SchemaRegistryClient;
 import org.webhooks.schemas.Setting;
@@ -74,6 +82,18 @@ class CliIT {
   }
 
   @Test
+  void theStackPropertiesOfAStackThatIsGoneAreNotUsed() throws Exception {
+    // what a killed up leaves behind; the PID in it is alive (this JVM's), as after a PID reuse
+    EmbeddedStack stack = TestStack.shared();
+    StackProperties.write(dir, stack.bootstrapServers(), stack.registryUrl());
+    Files.writeString(dir.resolve("stack.lock"), ProcessHandle.current().pid() + "\n");
+
+    assertThat(run("subscriptions", "list", "--data-dir", dir.toString())).isEqualTo(1);
+    assertThat(err.toString()).contains("no stack is running on data dir " + dir.toAbsolutePath());
+    assertThat(out.toString()).isEmpty();
+  }
+
+  @Test
   void publishSkipsBadLinesNamingThemAndPublishesTheRest() throws Exception {
     EmbeddedStack stack = TestStack.shared();
     String prefix = "cli-" + UUID.randomUUID() + "-";
@@ -109,6 +129,107 @@ class CliIT {
             config.topics().callEvents().valueSerde(new SchemaRegistryClient(stack.registryUrl())).deserializer())
         .stream().map(ConsumerRecord::value).map(CallEvent::getEventId).toList();
     assertThat(published).containsExactly("e1", "e6");
+  }
+
+  @Test
+  void publishReportsLinesInLineOrderWhenASendFailsAfterLaterLinesWereRead() throws Exception {
+    EmbeddedStack stack = TestStack.shared();
+    String prefix = "cli-" + UUID.randomUUID() + "-";
+    WebhooksConfig config = WebhooksConfig.defaults().with(Setting.BOOTSTRAP_SERVERS, stack.bootstrapServers())
+        .with(Setting.REGISTRY_URL, stack.registryUrl()).with(Setting.TOPIC_PREFIX, prefix).with(Setting.PARTITIONS, "1");
+    // a call-events topic an operator made with a smaller record limit: the broker refuses line 1 only
+    // once it is sent, after lines 2 and 3 were read and refused
+    try (Admin admin = Admin.create(KafkaClients.common(config))) {
+      admin.createTopics(List.of(new NewTopic(config.topics().callEvents().name(), 1, (short) 1)
+          .configs(Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, "4096")))).all().get();
+    }
+    Path file = dir.resolve("events.jsonl");
+    Files.writeString(file, String.join("\n",
+        "{\"account_id\":\"a\",\"event_id\":\"e1\",\"event_type\":\"call.started\",\"data\":{\"call_id\":\"c1\","
+            + "\"metadata\":{\"blob\":\"" + "x".repeat(8000) + "\"}}}",
+        "{\"account_id\":\"a\",\"event_type\":\"call.started\",\"data\":{\"call_id\":\"c1\"}}",
+        "not json",
+        "{\"account_id\":\"a\",\"event_id\":\"e4\",\"event_type\":\"call.started\",\"data\":{\"call_id\":\"c1\"}}",
+        ""));
+
+    assertThat(run("publish", "--file", file.toString(), "--bootstrap-servers", stack.bootstrapServers(),
+        "--registry-url", stack.registryUrl(), "--topic-prefix", prefix)).isEqualTo(2);
+
+    List<String> lines = err.toString().lines().toList();
+    assertThat(lines).hasSize(3);
+    assertThat(lines.get(0)).startsWith("line 1: not published: ");
+    assertThat(lines.get(1)).isEqualTo("line 2: event_id is required");
+    assertThat(lines.get(2)).startsWith("line 3: not valid JSON");
+    assertThat(out.toString()).contains("published 1 event(s), skipped 3");
+  }
+
+  @Test
+  void publishRefusesAnEventLargerThanTheLimitNamingTheLineAndPublishesOneRightAtIt() throws Exception {
+    EmbeddedStack stack = TestStack.shared();
+    String prefix = "cli-" + UUID.randomUUID() + "-";
+    WebhooksConfig config = WebhooksConfig.defaults().with(Setting.BOOTSTRAP_SERVERS, stack.bootstrapServers())
+        .with(Setting.REGISTRY_URL, stack.registryUrl()).with(Setting.TOPIC_PREFIX, prefix).with(Setting.PARTITIONS, "1");
+    KafkaClients.ensureTopics(config);
+    // the default limit, 1 MiB: Kafka's own default record limit would refuse an event of that size
+    int limit = WebhooksConfig.defaults().maxEventBytes();
+    String fits = lineRenderingTo(limit, "e_fits");
+    String over = lineRenderingTo(limit + 1, "e_over");
+    Path file = dir.resolve("big.jsonl");
+    Files.writeString(file, fits + "\n" + over + "\n");
+
+    assertThat(run("publish", "--file", file.toString(), "--bootstrap-servers", stack.bootstrapServers(),
+        "--registry-url", stack.registryUrl(), "--topic-prefix", prefix)).isEqualTo(2);
+
+    assertThat(err.toString().lines().toList()).containsExactly("line 2: the event is " + (limit + 1)
+        + " bytes as a receiver gets it, more than the " + limit + " of --max-event-bytes / WEBHOOKS_MAX_EVENT_BYTES");
+    assertThat(out.toString()).contains("published 1 event(s), skipped 1");
+    List<CallEvent> published = TopicReader.readAll(config, config.topics().callEvents().name(),
+            config.topics().callEvents().valueSerde(new SchemaRegistryClient(stack.registryUrl())).deserializer())
+        .stream().map(ConsumerRecord::value).toList();
+    assertThat(published).extracting(CallEvent::getEventId).containsExactly("e_fits");
+    assertThat(CallEventJson.render(published.get(0))).hasSize(limit);
+
+    out.getBuffer().setLength(0);
+    err.getBuffer().setLength(0);
+    assertThat(run("publish", "--file", file.toString(), "--bootstrap-servers", stack.bootstrapServers(),
+        "--registry-url", stack.registryUrl(), "--topic-prefix", prefix, "--max-event-bytes", "4096")).isEqualTo(2);
+    assertThat(err.toString()).contains("line 1: the event is " + limit + " bytes").contains("line 2: ");
+  }
+
+  @Test
+  void publishWithTheRegistryDownSaysSoInOneLine() throws Exception {
+    EmbeddedStack stack = TestStack.shared();
+    String prefix = "cli-" + UUID.randomUUID() + "-";
+    WebhooksConfig config = WebhooksConfig.defaults().with(Setting.BOOTSTRAP_SERVERS, stack.bootstrapServers())
+        .with(Setting.TOPIC_PREFIX, prefix).with(Setting.PARTITIONS, "1");
+    KafkaClients.ensureTopics(config);
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      closedPort = socket.getLocalPort();
+    }
+    String registryUrl = "http://127.0.0.1:" + closedPort + "/apis/ccompat/v7";
+    Path file = dir.resolve("events.jsonl");
+    Files.writeString(file,
+        "{\"account_id\":\"a\",\"event_id\":\"e1\",\"event_type\":\"call.started\",\"data\":{\"call_id\":\"c1\"}}\n"
+            + "{\"account_id\":\"a\",\"event_id\":\"e2\",\"event_type\":\"call.started\",\"data\":{\"call_id\":\"c1\"}}\n");
+
+    assertThat(run("publish", "--file", file.toString(), "--bootstrap-servers", stack.bootstrapServers(),
+        "--registry-url", registryUrl, "--topic-prefix", prefix)).isEqualTo(1);
+
+    assertThat(err.toString().lines().toList()).singleElement().asString()
+        .startsWith("error: schema registry at " + registryUrl + " cannot be reached: ")
+        .contains("ConnectException");
+    assertThat(out.toString()).isEmpty();
+  }
+
+  /** @return a JSON line whose event renders to exactly {@code bytes} bytes */
+  private static String lineRenderingTo(int bytes, String eventId) throws Exception {
+    String head = "{\"account_id\":\"a\",\"event_id\":\"" + eventId + "\",\"event_type\":\"call.completed\","
+        + "\"timestamp\":\"2025-01-15T15:45:32Z\",\"data\":{\"call_id\":\"c1\",\"metadata\":{\"blob\":\"";
+    int base = CallEventJson.render(CallEventJson.parse(CallEventJson.readEnvelope(head + "\"}}}"), Instant.EPOCH)).length;
+    String line = head + "x".repeat(bytes - base) + "\"}}}";
+    assertThat(CallEventJson.render(CallEventJson.parse(CallEventJson.readEnvelope(line), Instant.EPOCH))).hasSize(bytes);
+    return line;
   }
 
   @Test

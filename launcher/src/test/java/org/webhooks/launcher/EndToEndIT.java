@@ -136,6 +136,35 @@ class EndToEndIT {
   }
 
   @Test
+  void anEventOfTheLargestSizeIsDeliveredWhole() throws Exception {
+    // 1 MiB, the default: as a task, with its ids, it is more than Kafka's default record limit
+    int limit = config.maxEventBytes();
+    RecordingReceiver receiver = receiver();
+    Subscription sub = subscribe("acct_a", receiver.url(), List.of("call.completed"));
+    startServices();
+    ObjectNode line = (ObjectNode) examples().get("call.completed").deepCopy();
+    line.put("account_id", "acct_a");
+    ((ObjectNode) line.get("data")).putObject("metadata").put("blob", "");
+    int base = CallEventJson.render(CallEventJson.parse(line, Instant.now())).length;
+    ((ObjectNode) line.get("data")).putObject("metadata").put("blob", "x".repeat(limit - base));
+
+    try (CallEventPublisher publisher = new CallEventPublisher(config)) {
+      JsonLinesPublisher.Result result = new JsonLinesPublisher(publisher, Clock.systemUTC(), limit)
+          .publish(new BufferedReader(new StringReader(line + "\n")));
+      assertThat(result.errors()).isEmpty();
+      assertThat(result.published()).isEqualTo(1);
+    }
+
+    await().atMost(WAIT).until(() -> !receiver.requests().isEmpty());
+    RecordingReceiver.Request request = receiver.requests().get(0);
+    assertThat(request.body()).hasSize(limit);
+    assertThat(WebhookSignature.verify(sub.getSecrets().get(0).getSecret(), request.header("webhook-id"),
+        request.header("webhook-timestamp"), request.body(), request.header("webhook-signature"))).isTrue();
+    await().atMost(WAIT).untilAsserted(() -> assertThat(attempts()).singleElement()
+        .satisfies(a -> assertThat(a.getOutcome()).isEqualTo(AttemptOutcome.SUCCEEDED)));
+  }
+
+  @Test
   void anAccountNeverReceivesAnotherAccountsEvents() throws Exception {
     RecordingReceiver receiverA = receiver();
     RecordingReceiver receiverB = receiver();

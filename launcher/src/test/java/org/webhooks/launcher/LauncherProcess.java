@@ -79,6 +79,16 @@ final class LauncherProcess implements AutoCloseable {
     return process.exitValue();
   }
 
+  /** @return the process id */
+  long pid() {
+    return process.pid();
+  }
+
+  /** Sends SIGKILL, as an OOM killer or a crash would, and waits for the process to end. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly().waitFor();
+  }
+
   /** Sends SIGTERM, as Ctrl-C or a service manager would, and waits for the process to end. */
   int stop() throws InterruptedException {
     process.destroy();

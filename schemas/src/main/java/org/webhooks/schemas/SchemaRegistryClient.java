@@ -95,7 +95,7 @@ public final class SchemaRegistryClient {
       }
       return JSON.readTree(response.body());
     } catch (IOException e) {
-      throw new RegistryUnreachableException("schema registry at " + baseUrl + " cannot be reached: " + e, e);
+      throw new RegistryUnreachableException("schema registry at " + baseUrl + " cannot be reached: " + describe(e), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new RegistryUnreachableException("interrupted while calling the schema registry", e);
@@ -115,6 +115,19 @@ public final class SchemaRegistryClient {
       }
     }
     return false;
+  }
+
+  /**
+   * @return the first message along the causes, with its exception's simple name: the HTTP client's
+   *     own exception often has none and the socket's error is its cause
+   */
+  private static String describe(IOException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t.getMessage() != null && !t.getMessage().isBlank()) {
+        return t.getMessage() + " (" + t.getClass().getSimpleName() + ")";
+      }
+    }
+    return e.getClass().getSimpleName();
   }
 
   /** The registry refused a call (4xx: unknown id, incompatible schema) or could not be reached. */

@@ -113,6 +113,7 @@ public record WebhooksConfig(Map<Setting, String> values, Map<String, String> ka
     maxInFlightPerEndpoint();
     circuitThreshold();
     circuitProbeDelay();
+    maxEventBytes();
     kafkaPort();
     controllerPort();
     registryPort();
@@ -180,6 +181,14 @@ public record WebhooksConfig(Map<Setting, String> values, Map<String, String> ka
     } catch (IllegalArgumentException e) {
       throw new SettingException(Setting.CIRCUIT_PROBE_DELAY, e.getMessage());
     }
+  }
+
+  /**
+   * @return the largest event, in bytes of its rendered JSON body (what a receiver gets), 1 KiB to
+   *     64 MiB; the Kafka record limits follow from it ({@link KafkaClients#maxRecordBytes})
+   */
+  public int maxEventBytes() {
+    return intSetting(Setting.MAX_EVENT_BYTES, 1024, KafkaClients.MAX_EVENT_BYTES_LIMIT);
   }
 
   /** @return the timeout of one delivery request. */

@@ -10,11 +10,14 @@ import java.net.URI;
 import java.net.UnknownHostException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * SSRF rules: https to public addresses only, unless {@code WEBHOOKS_ALLOWED_TARGETS} exempts the
- * host or range. Only literal addresses are used, so no test depends on DNS.
+ * host or range; an IPv6 address that carries an IPv4 address is judged by that one too. Each rule is
+ * checked at save ({@code checkUrl}) and at send ({@code permits} on a resolved address). Only literal
+ * addresses are used, so no test depends on DNS.
  */
 class TargetPolicyTest {
 
@@ -65,6 +68,111 @@ class TargetPolicyTest {
       "https://0x7f.example.com/h"})
   void addresses_just_outside_the_blocked_ranges_are_accepted(String url) {
     assertThat(STRICT.checkUrl(url)).isNotNull();
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      // NAT64 (64:ff9b::/96): the last 32 bits
+      "https://[64:ff9b::a9fe:a9fe]/  | NAT64 address carrying the non-public IPv4 address 169.254.169.254",
+      "https://[64:ff9b::127.0.0.1]/h | NAT64 address carrying the non-public IPv4 address 127.0.0.1",
+      "https://[64:ff9b::c0a8:101]/h  | NAT64 address carrying the non-public IPv4 address 192.168.1.1",
+      // 6to4 (2002::/16): bits 16-47
+      "https://[2002:7f00:1::]/h      | 6to4 address carrying the non-public IPv4 address 127.0.0.1",
+      "https://[2002:a9fe:a9fe::1]/h  | 6to4 address carrying the non-public IPv4 address 169.254.169.254",
+      // Teredo (2001::/32): the server in bits 32-63, the client inverted in the last 32 bits
+      "https://[2001:0:a00:1::5db8:d822]/h     | Teredo address carrying the non-public IPv4 address 10.0.0.1",
+      "https://[2001:0:5db8:d822:0:0:80ff:fffe]/h | Teredo address carrying the non-public IPv4 address 127.0.0.1",
+      // IPv4-compatible (::/96, deprecated)
+      "https://[::127.0.0.1]/h        | the non-public address ::127.0.0.1",
+      "https://[::a9fe:a9fe]/h        | the non-public address ::a9fe:a9fe",
+      "https://[::5db8:d822]/h        | the non-public address ::5db8:d822",
+      // IPv4 special-purpose ranges
+      "https://198.18.0.1/h           | the non-public address 198.18.0.1",
+      "https://198.19.255.254/h       | the non-public address 198.19.255.254",
+      "https://192.0.2.10/h           | the non-public address 192.0.2.10",
+      "https://198.51.100.10/h        | the non-public address 198.51.100.10",
+      "https://203.0.113.10/h         | the non-public address 203.0.113.10",
+      "https://192.0.0.170/h          | the non-public address 192.0.0.170",
+      "https://192.88.99.1/h          | the non-public address 192.88.99.1",
+      "https://255.255.255.255/h      | the non-public address 255.255.255.255",
+      // IPv6 special-purpose ranges
+      "https://[100::1]/h             | the non-public address 100::1",
+      "https://[2001:db8::1]/h        | the non-public address 2001:db8::1",
+      "https://[2001:2::1]/h          | the non-public address 2001:2::1",
+      "https://[2001:10::1]/h         | the non-public address 2001:10::1",
+      "https://[3fff::1]/h            | the non-public address 3fff::1",
+      "https://[64:ff9b:1::a00:1]/h   | the non-public address 64:ff9b:1::a00:1",
+      "https://[fec0::1]/h            | the non-public address fec0::1",
+      "https://[::ffff:198.18.0.1]/h  | the non-public address ::ffff:198.18.0.1"})
+  void special_purpose_and_embedded_non_public_addresses_are_refused_at_save(String url, String reason) {
+    assertThatThrownBy(() -> STRICT.checkUrl(url))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("url '" + url + "' targets ")
+        .hasMessageEndingWith(reason);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "64:ff9b::a9fe:a9fe", "64:ff9b::7f00:1", "64:ff9b::a00:1", "2002:7f00:1::", "2002:a00:1:1::1",
+      "2002:a9fe:a9fe::1", "2001:0:a00:1::5db8:d822", "2001:0:5db8:d822:0:0:80ff:fffe", "::127.0.0.1",
+      "::a9fe:a9fe", "::5db8:d822", "198.18.0.1", "198.19.255.254", "192.0.2.10", "198.51.100.10",
+      "203.0.113.10", "192.0.0.170", "192.88.99.1", "100::1", "2001:db8::1", "2001:2::1", "2001:10::1",
+      "3fff::1", "64:ff9b:1::a00:1", "fec0::1", "::ffff:198.18.0.1", "::ffff:203.0.113.1"})
+  void the_same_addresses_are_refused_at_send_when_a_public_name_resolves_to_them(String resolved) {
+    assertThat(STRICT.permits("hooks.example.com", ip(resolved))).isFalse();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {
+      // translation addresses of the public 93.184.216.34 (and, for Teredo, a public client 8.8.8.8)
+      "64:ff9b::5db8:d822", "64:ff9b::93.184.216.34", "2002:5db8:d822::1", "2001:0:5db8:d822::f7f7:f7f7",
+      // just outside the ranges
+      "198.17.255.255", "198.20.0.1", "192.0.1.255", "192.0.3.1", "198.51.99.255", "203.0.114.1",
+      "192.88.98.255", "100:0:0:1::1", "2001:db9::1", "2001:3::1", "2003::1"})
+  void translation_addresses_of_public_ipv4_and_addresses_just_outside_the_ranges_are_permitted(String text) {
+    assertThat(STRICT.permits("hooks.example.com", ip(text))).as(text).isTrue();
+    String host = text.contains(":") ? "[" + text + "]" : text;
+    assertThat(STRICT.checkUrl("https://" + host + "/h").getHost()).isEqualTo(host);
+  }
+
+  @Test
+  void an_allowed_range_exempts_the_addresses_that_carry_it_too() {
+    TargetPolicy metadata = TargetPolicy.parse("169.254.169.254");
+    assertThat(metadata.permits("x.test", ip("64:ff9b::a9fe:a9fe"))).isTrue();
+    assertThat(metadata.permits("x.test", ip("2002:a9fe:a9fe::1"))).isTrue();
+    assertThat(metadata.checkUrl("https://[64:ff9b::a9fe:a9fe]/h")).isNotNull();
+    assertThat(metadata.permits("x.test", ip("64:ff9b::a9fe:a9ff"))).isFalse();
+
+    TargetPolicy nat64 = TargetPolicy.parse("64:ff9b::/96");
+    assertThat(nat64.permits("x.test", ip("64:ff9b::7f00:1"))).isTrue();
+    assertThat(nat64.permits("x.test", ip("2002:7f00:1::"))).isFalse();
+
+    TargetPolicy lab = TargetPolicy.parse("198.18.0.0/15, 2001:db8::/32");
+    assertThat(lab.checkUrl("http://198.18.4.5:8080/h")).isNotNull();
+    assertThat(lab.checkUrl("http://[2001:db8::5]/h")).isNotNull();
+    assertThat(lab.permits("x.test", ip("198.19.0.1"))).isTrue();
+    assertThat(lab.permits("x.test", ip("192.0.2.1"))).isFalse();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"https://127.1/", "https://0x7f.0.0.1/", "https://127.1:8443/h", "https://2130706433/h",
+      "https://0x7f000001/h", "https://0177.0.0.1/h", "https://hooks.example.com.10/h", "https://127.0.1/h",
+      "https://0x7F.1/h", "https://127.1./h", "https://010.0.0.1/h", "https://1.2.3.4.5/h"})
+  void a_host_that_reads_as_a_non_canonical_ipv4_address_is_refused_as_such(String url) {
+    assertThatThrownBy(() -> STRICT.checkUrl(url))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("url '" + url + "' has host ")
+        .hasMessageContaining("a non-canonical IPv4 address")
+        .hasMessageNotContaining("has no host");
+    // listing the host changes nothing: its form is refused, whatever it names
+    assertThatThrownBy(() -> TargetPolicy.parse("127.0.0.0/8").checkUrl(url))
+        .hasMessageContaining("a non-canonical IPv4 address");
+  }
+
+  @Test
+  void a_host_that_is_no_valid_name_is_named() {
+    assertThatThrownBy(() -> STRICT.checkUrl("https://exa_mple.com/h"))
+        .hasMessage("url 'https://exa_mple.com/h' has host exa_mple.com, which is not a valid host name");
   }
 
   @ParameterizedTest

@@ -53,6 +53,7 @@ class WebhooksConfigTest {
     assertThat(config.registryPort()).isEqualTo(8081);
     assertThat(config.maxInFlight()).isEqualTo(512);
     assertThat(config.maxInFlightPerEndpoint()).isEqualTo(32);
+    assertThat(config.maxEventBytes()).isEqualTo(1024 * 1024);
     assertThat(config.retrySchedule().maxAttempts()).isEqualTo(10);
     assertThat(config.dataDir().toString()).isEqualTo("./data");
     assertThat(config.kafkaProperties()).isEmpty();
@@ -119,6 +120,9 @@ class WebhooksConfigTest {
       "PARTITIONS,0,1..10000",
       "MAX_IN_FLIGHT,-1,'-1'",
       "MAX_IN_FLIGHT_PER_ENDPOINT,lots,'lots'",
+      "MAX_EVENT_BYTES,1mb,'1mb'",
+      "MAX_EVENT_BYTES,1023,1024..67108864",
+      "MAX_EVENT_BYTES,67108865,1024..67108864",
       "KAFKA_PORT,x,'x'",
       "CONTROLLER_PORT,99999,'99999'",
       "REGISTRY_PORT,'',not a whole number",
@@ -132,6 +136,18 @@ class WebhooksConfigTest {
     assertThatThrownBy(() -> WebhooksConfig.resolve(Map.of(setting, value), Map.of(), List.of()))
         .isInstanceOf(SettingException.class)
         .hasMessageContaining(setting.flag());
+  }
+
+  @Test
+  void the_record_limits_leave_room_for_the_largest_event_and_what_travels_with_it() {
+    WebhooksConfig config = WebhooksConfig.resolve(Map.of(Setting.MAX_EVENT_BYTES, "2097152"), Map.of(), List.of());
+
+    assertThat(config.maxEventBytes()).isEqualTo(2 * 1024 * 1024);
+    // an event plus its account id and the record's own headers
+    assertThat(KafkaClients.maxCallEventRecordBytes(config.maxEventBytes())).isEqualTo(2 * 1024 * 1024 + 64 * 1024);
+    // a task holds the body and the call and account ids again; a dead letter a call-events record
+    assertThat(KafkaClients.maxRecordBytes(config.maxEventBytes())).isEqualTo(2 * (2 * 1024 * 1024 + 64 * 1024));
+    assertThat(KafkaClients.maxRecordBytes(KafkaClients.MAX_EVENT_BYTES_LIMIT)).isPositive();
   }
 
   @Test

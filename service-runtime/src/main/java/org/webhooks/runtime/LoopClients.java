@@ -97,6 +97,9 @@ public record LoopClients(KafkaConsumer<byte[], byte[]> consumer, KafkaProducer<
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "30000");
+    // outputs carry the rendered body (a dead letter the whole task), so they may be near the event limit
+    p.putIfAbsent(ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+        Integer.toString(KafkaClients.maxRecordBytes(config.maxEventBytes())));
     p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
     p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
     return p;
