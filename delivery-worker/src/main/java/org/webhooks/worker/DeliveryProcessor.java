@@ -1,5 +1,8 @@
 package org.webhooks.worker;
 
+import org.webhooks.client.EndpointClient;
+import org.webhooks.client.DeliveryRequest;
+import org.webhooks.client.AttemptResult;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;

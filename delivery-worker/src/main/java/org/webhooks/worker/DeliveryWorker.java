@@ -1,5 +1,6 @@
 package org.webhooks.worker;
 
+import org.webhooks.client.EndpointClient;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.file.FileSystemOptions;

@@ -1,5 +1,6 @@
 package org.webhooks.worker;
 
+import org.webhooks.client.AttemptResult;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;

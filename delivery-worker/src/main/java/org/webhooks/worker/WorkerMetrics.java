@@ -1,5 +1,6 @@
 package org.webhooks.worker;
 
+import org.webhooks.client.AttemptResult;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;

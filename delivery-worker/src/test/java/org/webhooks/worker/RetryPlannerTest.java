@@ -1,5 +1,6 @@
 package org.webhooks.worker;
 
+import org.webhooks.client.AttemptResult;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.ByteBuffer;

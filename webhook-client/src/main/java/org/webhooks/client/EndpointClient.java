@@ -1,4 +1,4 @@
-package org.webhooks.worker;
+package org.webhooks.client;
 
 import io.netty.channel.ConnectTimeoutException;
 import io.vertx.core.Vertx;
@@ -307,12 +307,12 @@ public final class EndpointClient implements AutoCloseable {
 
   private static String version() {
     Properties p = new Properties();
-    try (InputStream in = EndpointClient.class.getResourceAsStream("delivery-worker.properties")) {
+    try (InputStream in = EndpointClient.class.getResourceAsStream("webhook-client.properties")) {
       if (in != null) {
         p.load(in);
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read delivery-worker.properties", e);
+      throw new UncheckedIOException("cannot read webhook-client.properties", e);
     }
     String v = p.getProperty("version", "");
     return v.isEmpty() || v.startsWith("${") ? "dev" : v;

@@ -1,4 +1,4 @@
-package org.webhooks.worker;
+package org.webhooks.client;
 
 import org.webhooks.testing.Receiver;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -48,7 +48,7 @@ class EndpointClientTest {
 
   @Test
   void postsTheBodyBytesAndTheStandardWebhooksHeaders() throws Exception {
-    byte[] body = WorkerFixture.body("evt_1");
+    byte[] body = body("evt_1");
     AttemptResult result = deliver(client("127.0.0.1", Duration.ofSeconds(5)), receiver.url("/in?x=1"), body);
 
     assertThat(result.outcome()).isEqualTo(AttemptOutcome.SUCCEEDED);
@@ -171,7 +171,7 @@ class EndpointClientTest {
   void aRequestThatCannotBeBuiltFailsAtOnceInsteadOfTimingOut() throws Exception {
     // A raw producer can put a line break in an event id; it may never reach a header.
     DeliveryRequest request = DeliveryRequest.signed(receiver.url("/in"), List.of(SECRET), "evt_1\r\nX-Injected: y",
-        Instant.now(), WorkerFixture.body("evt_1"));
+        Instant.now(), body("evt_1"));
     AttemptResult result = client("127.0.0.1", Duration.ofHours(1)).deliver(request).get(30, TimeUnit.SECONDS);
 
     assertThat(result.outcome()).isEqualTo(AttemptOutcome.OTHER);
@@ -186,5 +186,10 @@ class EndpointClientTest {
   private static AttemptResult deliver(EndpointClient client, String url, byte[] body) throws Exception {
     DeliveryRequest request = DeliveryRequest.signed(url, List.of(SECRET), "evt_1", Instant.now(), body);
     return client.deliver(request).get(30, TimeUnit.SECONDS);
+  }
+
+  private static byte[] body(String eventId) {
+    return ("{\"event_id\":\"" + eventId + "\",\"event_type\":\"call.completed\",\"data\":{\"call_id\":\"c\"}}")
+        .getBytes(java.nio.charset.StandardCharsets.UTF_8);
   }
 }

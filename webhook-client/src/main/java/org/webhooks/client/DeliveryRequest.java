@@ -1,4 +1,4 @@
-package org.webhooks.worker;
+package org.webhooks.client;
 
 import java.time.Instant;
 import java.util.List;

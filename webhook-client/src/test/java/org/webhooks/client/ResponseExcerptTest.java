@@ -1,4 +1,4 @@
-package org.webhooks.worker;
+package org.webhooks.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

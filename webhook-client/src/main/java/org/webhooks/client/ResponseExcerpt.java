@@ -1,4 +1,4 @@
-package org.webhooks.worker;
+package org.webhooks.client;
 
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
@@ -15,7 +15,7 @@ import java.nio.charset.StandardCharsets;
 final class ResponseExcerpt {
 
   /** Bytes of response body kept in a {@code DeliveryAttempt}. */
-  static final int MAX_BYTES = 1024;
+  public static final int MAX_BYTES = 1024;
 
   private ResponseExcerpt() {}
 

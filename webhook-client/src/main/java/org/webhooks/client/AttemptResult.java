@@ -1,4 +1,4 @@
-package org.webhooks.worker;
+package org.webhooks.client;
 
 import org.webhooks.schemas.avro.AttemptOutcome;
 
@@ -33,7 +33,7 @@ public record AttemptResult(AttemptOutcome outcome, Integer statusCode, long lat
   }
 
   /** @return a result for a request that was never sent. */
-  static AttemptResult notSent(AttemptOutcome outcome, String error) {
+  public static AttemptResult notSent(AttemptOutcome outcome, String error) {
     return new AttemptResult(outcome, null, 0, error, null);
   }
 }
