@@ -27,7 +27,7 @@ abstract class ServiceCommand implements Callable<Integer> {
       // the HTTP port is bound before the service starts: a port in use then stops this process
       // before its worker, starting with the same instance id, could fence a running one
       Service service = Services.create(serviceName(), config);
-      host.closeLast(OpsServer.start(List.of(service), config));
+      host.closeLast(ProcessHttpServer.start(List.of(service), config));
       host.start(service);
       return host.awaitShutdown() ? 0 : Webhooks.EXIT_FAILURE;
     }

@@ -19,9 +19,12 @@ final class SettingsOptions {
 
   private SettingsOptions() {}
 
-  /** Adds one option per setting, plus the repeatable {@code --kafka key=value}, to {@code spec}. */
-  static void addTo(CommandSpec spec) {
-    for (Setting s : Setting.values()) {
+  /**
+   * Adds one option per setting in {@code settings}, plus the repeatable {@code --kafka key=value},
+   * to {@code spec}.
+   */
+  static void addTo(CommandSpec spec, java.util.Set<Setting> settings) {
+    for (Setting s : settings) {
       String def = s.defaultValue().isEmpty() ? "empty" : s.defaultValue();
       spec.addOption(OptionSpec.builder(s.flag())
           .paramLabel("<" + s.name().toLowerCase(java.util.Locale.ROOT) + ">")
@@ -46,7 +49,7 @@ final class SettingsOptions {
     ParseResult parsed = spec.commandLine().getParseResult();
     Map<Setting, String> flags = new EnumMap<>(Setting.class);
     for (Setting s : Setting.values()) {
-      if (parsed.hasMatchedOption(s.flag())) {
+      if (spec.findOption(s.flag()) != null && parsed.hasMatchedOption(s.flag())) {
         flags.put(s, parsed.matchedOptionValue(s.flag(), ""));
       }
     }

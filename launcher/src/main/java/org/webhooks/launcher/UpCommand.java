@@ -50,7 +50,7 @@ final class UpCommand implements Callable<Integer> {
         created.add(Services.create(name, config));
       }
       // bound before the services start, so that a port in use stops nothing that runs
-      OpsServer ops = OpsServer.start(created, config);
+      ProcessHttpServer ops = ProcessHttpServer.start(created, config);
       host.closeLast(ops);
       for (Service s : created) {
         host.start(s);

@@ -75,7 +75,8 @@ public final class Webhooks {
   private static void addSettingsToLeaves(CommandLine cli) {
     CommandSpec spec = cli.getCommandSpec();
     if (cli.getSubcommands().isEmpty()) {
-      SettingsOptions.addTo(spec);
+      String name = spec.qualifiedName(" ");
+      SettingsOptions.addTo(spec, CommandSettings.of(name.substring(name.indexOf(' ') + 1)));
       return;
     }
     cli.getSubcommands().values().forEach(Webhooks::addSettingsToLeaves);

@@ -63,8 +63,16 @@ class CliIT {
   }
 
   @Test
+  void aCommandRefusesTheSettingsItDoesNotUse() {
+    assertThat(run("subscriptions", "list", "--max-in-flight", "3")).isEqualTo(2);
+    assertThat(err.toString()).contains("Unknown option").contains("--max-in-flight");
+    assertThat(run("publish", "--file", "x", "--http-port", "8080")).isEqualTo(2);
+    assertThat(err.toString()).contains("--http-port");
+  }
+
+  @Test
   void aMalformedSettingIsRefusedWithTheFlagNamed() {
-    assertThat(run("subscriptions", "list", "--http-timeout", "soon")).isEqualTo(2);
+    assertThat(run("delivery-worker", "--http-timeout", "soon")).isEqualTo(2);
     assertThat(err.toString()).contains("--http-timeout").contains("WEBHOOKS_HTTP_TIMEOUT");
     assertThat(run("up", "--services", "fanout-stream,mailer")).isEqualTo(2);
     assertThat(err.toString()).contains("--services").contains("mailer");
@@ -107,7 +115,7 @@ class CliIT {
         "{\"account_id\":\"a\",\"event_id\":\"e6\",\"event_type\":\"call.completed\",\"timestamp\":\"2025-01-15T15:45:32Z\",\"data\":{\"call_id\":\"c1\"}}",
         ""));
     List<String> flags = List.of("--bootstrap-servers", stack.bootstrapServers(), "--registry-url", stack.registryUrl(),
-        "--topic-prefix", prefix, "--partitions", "1");
+        "--topic-prefix", prefix);
     List<String> args = new ArrayList<>(List.of("publish", "--file", file.toString()));
     args.addAll(flags);
     // Topics are created by up or a service; create them as an operator would.
@@ -240,7 +248,7 @@ class CliIT {
         .with(Setting.REGISTRY_URL, stack.registryUrl()).with(Setting.TOPIC_PREFIX, prefix).with(Setting.PARTITIONS, "1");
     KafkaClients.ensureTopics(config);
     String[] flags = {"--bootstrap-servers", stack.bootstrapServers(), "--registry-url", stack.registryUrl(),
-        "--topic-prefix", prefix, "--partitions", "1"};
+        "--topic-prefix", prefix};
     assertThat(run(concat(new String[] {"subscriptions", "add", "--account", "acct_1", "--url",
         "https://example.com/hook", "--events", "call.completed"}, flags))).as(err.toString()).isZero();
     try (var producer = new KafkaProducer<String, String>(

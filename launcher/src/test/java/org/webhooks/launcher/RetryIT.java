@@ -164,7 +164,7 @@ class RetryIT {
   private Cli cli(String... args) {
     List<String> all = new ArrayList<>(List.of(args));
     all.addAll(List.of("--bootstrap-servers", config.bootstrapServers(), "--registry-url", config.registryUrl(),
-        "--topic-prefix", config.topicPrefix(), "--retry-schedule", config.get(Setting.RETRY_SCHEDULE)));
+        "--topic-prefix", config.topicPrefix()));
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     int exit = Webhooks.run(new PrintWriter(out, true), new PrintWriter(err, true), all.toArray(String[]::new));

@@ -29,23 +29,28 @@ import org.webhooks.schemas.Setting;
 import org.webhooks.schemas.WebhooksConfig;
 
 /**
- * The operational HTTP endpoints of a process: {@code GET /health} (200 when every service it runs is
- * ready and the Kafka cluster and the schema registry answer, else 503, with a JSON body saying which
- * part is not) and
- * {@code GET /metrics} (Prometheus text format: the services' meters, consumer lag, JVM and process).
+ * The one HTTP server of a process, on {@code WEBHOOKS_HTTP_PORT}: one Vert.x instance and one router
+ * on which every part mounts its routes. It always serves the operational endpoints,
+ * {@code GET /health} (200 when every service it runs is ready and the Kafka cluster and the schema
+ * registry answer, else 503, with a JSON body saying which part is not) and {@code GET /metrics}
+ * (Prometheus text format: the services' meters, consumer lag, JVM and process); a control plane run
+ * by the process mounts its API and console on {@link #router()}.
  */
-final class OpsServer implements AutoCloseable {
+final class ProcessHttpServer implements AutoCloseable {
 
-  private static final Logger LOG = LoggerFactory.getLogger(OpsServer.class);
+  private static final Logger LOG = LoggerFactory.getLogger(ProcessHttpServer.class);
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Vertx vertx;
+  private final Router router;
   private final HttpServer server;
   private final PrometheusMeterRegistry registry;
   private final List<AutoCloseable> closeables;
 
-  private OpsServer(Vertx vertx, HttpServer server, PrometheusMeterRegistry registry, List<AutoCloseable> closeables) {
+  private ProcessHttpServer(Vertx vertx, Router router, HttpServer server, PrometheusMeterRegistry registry,
+      List<AutoCloseable> closeables) {
     this.vertx = vertx;
+    this.router = router;
     this.server = server;
     this.registry = registry;
     this.closeables = closeables;
@@ -58,7 +63,7 @@ final class OpsServer implements AutoCloseable {
    * @param config settings: HTTP port, registry URL, topics and consumer groups to watch
    * @throws IllegalStateException naming {@code --http-port} when the port cannot be bound
    */
-  static OpsServer start(List<Service> services, WebhooksConfig config) {
+  static ProcessHttpServer start(List<Service> services, WebhooksConfig config) {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     new JvmMemoryMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
@@ -106,12 +111,27 @@ final class OpsServer implements AutoCloseable {
           + " (" + cause + "); choose another with " + Setting.HTTP_PORT.flag() + " or " + Setting.HTTP_PORT.envName());
     }
     LOG.info("health and metrics on http://127.0.0.1:{}/health and /metrics", server.actualPort());
-    return new OpsServer(vertx, server, registry, closeables);
+    return new ProcessHttpServer(vertx, router, server, registry, closeables);
   }
 
   /** @return the port listened on. */
   int port() {
     return server.actualPort();
+  }
+
+  /** @return the Vert.x instance of this server, whose event loops serve every route. */
+  Vertx vertx() {
+    return vertx;
+  }
+
+  /** @return the router every route of this process mounts on (routes may be added after start). */
+  Router router() {
+    return router;
+  }
+
+  /** @return the registry behind {@code /metrics}, to which parts started later bind their meters. */
+  PrometheusMeterRegistry meters() {
+    return registry;
   }
 
   private static void health(RoutingContext ctx, List<Service> services, BrokerCheck broker, String registryUrl,

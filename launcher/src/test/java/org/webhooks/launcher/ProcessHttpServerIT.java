@@ -17,7 +17,7 @@ import org.webhooks.schemas.Setting;
 import org.webhooks.schemas.WebhooksConfig;
 
 /** {@code /health} names the part that is down: here the Kafka cluster, with the registry still up. */
-class OpsServerIT {
+class ProcessHttpServerIT {
 
   private static final HttpClient HTTP = HttpClient.newHttpClient();
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -29,7 +29,7 @@ class OpsServerIT {
         .with(Setting.BOOTSTRAP_SERVERS, stack.bootstrapServers())
         .with(Setting.REGISTRY_URL, stack.registryUrl())
         .with(Setting.HTTP_PORT, "0");
-    try (OpsServer ops = OpsServer.start(List.of(), reachable)) {
+    try (ProcessHttpServer ops = ProcessHttpServer.start(List.of(), reachable)) {
       HttpResponse<String> health = health(ops);
       assertThat(health.statusCode()).as(health.body()).isEqualTo(200);
       JsonNode body = JSON.readTree(health.body());
@@ -43,7 +43,7 @@ class OpsServerIT {
       closedPort = s.getLocalPort();
     }
     WebhooksConfig unreachable = reachable.with(Setting.BOOTSTRAP_SERVERS, "127.0.0.1:" + closedPort);
-    try (OpsServer ops = OpsServer.start(List.of(), unreachable)) {
+    try (ProcessHttpServer ops = ProcessHttpServer.start(List.of(), unreachable)) {
       HttpResponse<String> health = health(ops);
       assertThat(health.statusCode()).as(health.body()).isEqualTo(503);
       JsonNode body = JSON.readTree(health.body());
@@ -53,7 +53,7 @@ class OpsServerIT {
     }
   }
 
-  private static HttpResponse<String> health(OpsServer ops) throws Exception {
+  private static HttpResponse<String> health(ProcessHttpServer ops) throws Exception {
     return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ops.port() + "/health")).build(),
         HttpResponse.BodyHandlers.ofString());
   }
