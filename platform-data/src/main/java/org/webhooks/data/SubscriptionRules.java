@@ -52,21 +52,35 @@ public final class SubscriptionRules {
     } catch (IllegalArgumentException e) {
       throw new InvalidSubscriptionException("secret: " + e.getMessage());
     }
-    if (filter != null && !filter.isBlank()) {
-      throw new InvalidSubscriptionException("filter: attribute filters are not supported by this version");
-    }
+    String checkedFilter = checkFilter(filter);
     return Subscription.newBuilder()
         .setId(newId())
         .setAccountId(accountId.trim())
         .setUrl(url.trim())
         .setEventTypes(types)
         .setSecrets(new ArrayList<>(List.of(new SigningSecret(signingSecret, now, null))))
-        .setFilter(null)
+        .setFilter(checkedFilter)
         .setEnabled(true)
         .setCreatedAt(now)
         .setUpdatedAt(now)
         .setMetadata(Map.of())
         .build();
+  }
+
+  /**
+   * @param filter an attribute filter expression, or null or blank for none
+   * @return the filter to store (null for none)
+   * @throws InvalidSubscriptionException ("filter: ...", with the position) when it does not compile
+   */
+  public static String checkFilter(String filter) {
+    if (filter == null || filter.isBlank()) {
+      return null;
+    }
+    try {
+      return SubscriptionFilter.compile(filter).expression();
+    } catch (IllegalArgumentException e) {
+      throw new InvalidSubscriptionException("filter: " + e.getMessage());
+    }
   }
 
   /**
