@@ -23,6 +23,7 @@ import org.webhooks.schemas.EventTypes;
 import org.webhooks.schemas.KafkaClients;
 import org.webhooks.schemas.Setting;
 import org.webhooks.data.SubscriptionRules;
+import org.webhooks.data.SubscriptionStore;
 import org.webhooks.schemas.WebhooksConfig;
 import org.webhooks.schemas.avro.CallEvent;
 import org.webhooks.schemas.avro.Subscription;

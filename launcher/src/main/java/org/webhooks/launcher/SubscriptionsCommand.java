@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.webhooks.data.SubscriptionRules;
+import org.webhooks.data.SubscriptionStore;
 import org.webhooks.schemas.WebhooksConfig;
 import org.webhooks.schemas.avro.Subscription;
 import picocli.CommandLine.Command;

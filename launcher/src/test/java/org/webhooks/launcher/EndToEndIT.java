@@ -41,6 +41,7 @@ import org.webhooks.schemas.SchemaRegistryClient;
 import org.webhooks.schemas.Service;
 import org.webhooks.schemas.Setting;
 import org.webhooks.data.SubscriptionRules;
+import org.webhooks.data.SubscriptionStore;
 import org.webhooks.schemas.WebhookSignature;
 import org.webhooks.schemas.WebhooksConfig;
 import org.webhooks.schemas.avro.AttemptOutcome;

@@ -46,6 +46,7 @@ import org.webhooks.schemas.KafkaClients;
 import org.webhooks.schemas.SchemaRegistryClient;
 import org.webhooks.schemas.Setting;
 import org.webhooks.data.SubscriptionRules;
+import org.webhooks.data.SubscriptionStore;
 import org.webhooks.schemas.WebhooksConfig;
 import org.webhooks.schemas.avro.CallEvent;
 import org.webhooks.schemas.avro.DeliveryAttempt;

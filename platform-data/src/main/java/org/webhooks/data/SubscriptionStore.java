@@ -1,4 +1,4 @@
-package org.webhooks.launcher;
+package org.webhooks.data;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,30 +16,33 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.webhooks.schemas.KafkaClients;
 import org.webhooks.schemas.SchemaRegistryClient;
-import org.webhooks.schemas.Topic;
 import org.webhooks.schemas.WebhooksConfig;
 import org.webhooks.schemas.avro.Subscription;
 
 /**
- * Reads and writes the compacted {@code webhook-subscriptions} topic: a save is a record keyed by the
- * subscription id, a delete is a tombstone, and the current set is the last value of each key.
+ * Reads and writes the compacted {@code webhook-subscriptions} topic for commands and the control
+ * plane: a save is a record keyed by the subscription id, a delete is a tombstone, and the current set
+ * is the last value of each key. Records are written and read through {@link SubscriptionCodec}, the
+ * one place that decides how a subscription is stored. Services keep their own running copy instead
+ * ({@link SubscriptionView}).
  */
-final class SubscriptionStore implements AutoCloseable {
+public final class SubscriptionStore implements AutoCloseable {
 
   private final WebhooksConfig config;
-  private final Topic<Subscription> topic;
-  private final SchemaRegistryClient registry;
-  private KafkaProducer<String, Subscription> producer;
+  private final String topic;
+  private final SubscriptionCodec codec;
+  private KafkaProducer<String, byte[]> producer;
 
-  SubscriptionStore(WebhooksConfig config) {
+  /** @param config where the broker, the registry and the topic are */
+  public SubscriptionStore(WebhooksConfig config) {
     this.config = config;
-    this.topic = config.topics().subscriptions();
-    this.registry = new SchemaRegistryClient(config.registryUrl());
+    this.topic = config.topics().subscriptions().name();
+    this.codec = new SubscriptionCodec(new SchemaRegistryClient(config.registryUrl()));
   }
 
   /**
@@ -47,8 +50,8 @@ final class SubscriptionStore implements AutoCloseable {
    *
    * @throws IllegalStateException when the write fails
    */
-  void save(Subscription subscription) {
-    send(subscription.getId(), subscription);
+  public void save(Subscription subscription) {
+    send(subscription.getId(), codec.encode(topic, subscription));
   }
 
   /**
@@ -56,7 +59,7 @@ final class SubscriptionStore implements AutoCloseable {
    *
    * @throws IllegalStateException when the write fails
    */
-  void delete(String id) {
+  public void delete(String id) {
     send(id, null);
   }
 
@@ -68,31 +71,30 @@ final class SubscriptionStore implements AutoCloseable {
    *     is gone from the registry), each with the reason; the services ignore these, and deleting
    *     them clears them
    */
-  record Current(Map<String, Subscription> subscriptions, Map<String, String> unreadable) {}
+  public record Current(Map<String, Subscription> subscriptions, Map<String, String> unreadable) {}
 
   /** @return true when a current record, readable or not, has this id (reads the whole topic). */
-  boolean exists(String id) {
+  public boolean exists(String id) {
     Current c = readAll();
     return c.subscriptions().containsKey(id) || c.unreadable().containsKey(id);
   }
 
   /** @return the subscription with this id, if it exists and can be read (reads the whole topic). */
-  Optional<Subscription> find(String id) {
+  public Optional<Subscription> find(String id) {
     return Optional.ofNullable(readAll().subscriptions().get(id));
   }
 
   /** @return the topic's current content; a record that cannot be decoded is listed, not thrown. */
-  Current readAll() {
+  public Current readAll() {
     Properties props = KafkaClients.common(config);
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     Map<String, Subscription> current = new LinkedHashMap<>();
     Map<String, String> unreadable = new LinkedHashMap<>();
-    Deserializer<Subscription> values = topic.valueSerde(registry).deserializer();
     try (KafkaConsumer<String, byte[]> consumer =
         new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
       List<TopicPartition> partitions = new ArrayList<>();
-      consumer.partitionsFor(topic.name(), Duration.ofSeconds(30))
+      consumer.partitionsFor(topic, Duration.ofSeconds(30))
           .forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
@@ -103,7 +105,7 @@ final class SubscriptionStore implements AutoCloseable {
           unreadable.remove(r.key());
           if (r.value() != null) {
             try {
-              current.put(r.key(), values.deserialize(r.topic(), r.value()));
+              current.put(r.key(), codec.decode(r.topic(), r.value()));
             } catch (RuntimeException e) {
               unreadable.put(r.key(), "partition " + r.partition() + " offset " + r.offset() + ": "
                   + (e.getMessage() == null ? e.toString() : e.getMessage()));
@@ -115,9 +117,9 @@ final class SubscriptionStore implements AutoCloseable {
     return new Current(current, unreadable);
   }
 
-  private void send(String key, Subscription value) {
+  private void send(String key, byte[] value) {
     try {
-      producer().send(new ProducerRecord<>(topic.name(), key, value)).get();
+      producer().send(new ProducerRecord<>(topic, key, value)).get();
     } catch (ExecutionException e) {
       throw new IllegalStateException("cannot write subscription " + key + ": " + e.getCause().getMessage(), e.getCause());
     } catch (InterruptedException e) {
@@ -126,12 +128,12 @@ final class SubscriptionStore implements AutoCloseable {
     }
   }
 
-  private KafkaProducer<String, Subscription> producer() {
+  private KafkaProducer<String, byte[]> producer() {
     if (producer == null) {
       Properties props = KafkaClients.common(config);
       props.put(ProducerConfig.ACKS_CONFIG, "all");
       props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-      producer = new KafkaProducer<>(props, new StringSerializer(), topic.valueSerde(registry).serializer());
+      producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
     }
     return producer;
   }
