@@ -141,4 +141,37 @@ class SubscriptionRulesTest {
     assertThat(SubscriptionRules.signingSecrets(sub, expiry)).containsExactly(newSecret);
     assertThat(SubscriptionRules.signingSecrets(sub, expiry.plusSeconds(1))).containsExactly(newSecret);
   }
+
+  @Test
+  void a_filter_is_compiled_when_saved_and_stored_as_written() {
+    Subscription sub = SubscriptionRules.newSubscription("acct_1", URL, List.of("sentiment.changed"), null,
+        "data.sentiment_score < -0.5", STRICT, NOW);
+
+    assertThat(sub.getFilter()).isEqualTo("data.sentiment_score < -0.5");
+    assertThat(SubscriptionRules.checkFilter("  ")).isNull();
+    assertThat(SubscriptionRules.checkFilter(null)).isNull();
+  }
+
+  @Test
+  void a_filter_that_does_not_compile_is_refused_naming_the_filter_field_and_the_position() {
+    assertThatThrownBy(() -> SubscriptionRules.newSubscription("acct_1", URL, List.of("call.completed"), null,
+        "data.outcome == ", STRICT, NOW))
+        .isInstanceOf(InvalidSubscriptionException.class)
+        .hasMessageStartingWith("filter: at 1:17: ");
+    assertThatThrownBy(() -> SubscriptionRules.checkFilter("outcome == 'x'"))
+        .hasMessage("filter: at 1:1: undeclared reference to 'outcome' (in container '')");
+  }
+
+  @Test
+  void a_url_with_user_info_is_refused_naming_the_url_field() {
+    for (String url : List.of("https://user:pw@hooks.example.com/h", "https://user@hooks.example.com/h",
+        "https://hooks.example.com@evil.example/h")) {
+      assertThatThrownBy(() -> SubscriptionRules.newSubscription("acct_1", url, List.of("call.completed"), null,
+          null, STRICT, NOW))
+          .as(url)
+          .isInstanceOf(InvalidSubscriptionException.class)
+          .hasMessageStartingWith("url: ")
+          .hasMessageContaining("must not carry credentials");
+    }
+  }
 }
