@@ -1,11 +1,13 @@
 package org.webhooks.fanout;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
@@ -17,6 +19,7 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.webhooks.data.FilterInput;
 import org.webhooks.schemas.SchemaRegistryClient;
 import org.webhooks.schemas.CallEventJson;
 import org.webhooks.schemas.EventTypes;
@@ -30,7 +33,9 @@ import org.webhooks.schemas.avro.Subscription;
 
 /**
  * Turns one call-events record into one {@link DeliveryTask} per matching subscription of the same
- * account, or into one UNDECODABLE {@link DeadLetter} when the record cannot be used. Reads key and
+ * account, or into one UNDECODABLE {@link DeadLetter} when the record cannot be used. The event's body
+ * is built once, whatever the number of subscriptions: filters read its tree (turned into their input
+ * only when a selected subscription has a filter) and every task carries the same rendered bytes. Reads key and
  * value as raw bytes so that a bad record reaches the dead-letter topic byte for byte and never stops
  * the stream.
  *
@@ -93,15 +98,45 @@ final class CallEventFanout implements Processor<byte[], byte[], String, Object>
       return;
     }
     Instant publishedAt = Instant.ofEpochMilli(record.timestamp());
-    List<Subscription> matches = matching(event, publishedAt);
-    if (matches.isEmpty()) {
+    List<DecodedSubscriptions.Decoded> selected = selected(event, publishedAt);
+    if (selected.isEmpty()) {
       LOG.debug("event {} ({}) of account {} matches no subscription", event.getEventId(),
+          EventTypes.wireName(event.getEventType()), event.getAccountId());
+      return;
+    }
+    // The body tree is built once per event: the filters read it and the task carries its bytes.
+    ObjectNode tree;
+    try {
+      tree = CallEventJson.toBody(event);
+    } catch (RuntimeException e) {
+      deadLetter(record, "cannot render event " + event.getEventId() + ": " + reasonOf(e));
+      return;
+    }
+    Supplier<FilterInput> input = new Supplier<>() {
+      private FilterInput built;
+
+      @Override
+      public FilterInput get() {
+        if (built == null) {
+          built = FilterInput.of(tree);
+        }
+        return built;
+      }
+    };
+    List<Subscription> matches = new ArrayList<>(selected.size());
+    for (DecodedSubscriptions.Decoded d : selected) {
+      if (matcher.filterAccepts(d, input)) {
+        matches.add(d.subscription());
+      }
+    }
+    if (matches.isEmpty()) {
+      LOG.debug("event {} ({}) of account {}: no filter accepts it", event.getEventId(),
           EventTypes.wireName(event.getEventType()), event.getAccountId());
       return;
     }
     byte[] body;
     try {
-      body = CallEventJson.render(event);
+      body = CallEventJson.render(tree);
     } catch (RuntimeException e) {
       deadLetter(record, "cannot render event " + event.getEventId() + ": " + reasonOf(e));
       return;
@@ -160,14 +195,17 @@ final class CallEventFanout implements Processor<byte[], byte[], String, Object>
     return event;
   }
 
-  /** @return the subscriptions of the event's account that receive it, in store (key) order. */
-  private List<Subscription> matching(CallEvent event, Instant publishedAt) {
-    List<Subscription> out = new ArrayList<>();
+  /**
+   * @return the subscriptions of the event's account whose terms select it, filters not evaluated yet,
+   *     in store (key) order
+   */
+  private List<DecodedSubscriptions.Decoded> selected(CallEvent event, Instant publishedAt) {
+    List<DecodedSubscriptions.Decoded> out = new ArrayList<>();
     String prefix = SubscriptionStoreKeys.accountPrefix(event.getAccountId());
     try (KeyValueIterator<String, byte[]> it = store.prefixScan(prefix, PREFIX_SERIALIZER)) {
       while (it.hasNext()) {
         KeyValue<String, byte[]> entry = it.next();
-        Subscription subscription;
+        DecodedSubscriptions.Decoded subscription;
         try {
           subscription = decoded.get(entry.key, entry.value, v -> subscriptions.deserialize(subscriptionsTopic, v));
         } catch (RuntimeException e) {
@@ -180,7 +218,7 @@ final class CallEventFanout implements Processor<byte[], byte[], String, Object>
               event.getEventId(), e.getMessage());
           continue;
         }
-        if (matcher.matches(subscription, event, publishedAt)) {
+        if (matcher.selects(subscription.subscription(), event, publishedAt)) {
           out.add(subscription);
         }
       }

@@ -92,7 +92,7 @@ public final class FanoutTopology {
         () -> new SubscriptionStoreUpdater(topics.subscriptions().name(),
             subscriptionSerde.deserializer(), metrics));
 
-    SubscriptionMatcher matcher = new SubscriptionMatcher();
+    SubscriptionMatcher matcher = new SubscriptionMatcher(metrics);
     topology.addSource(EVENTS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
         topics.callEvents().name());
     topology.addProcessor(FANOUT_PROCESSOR,

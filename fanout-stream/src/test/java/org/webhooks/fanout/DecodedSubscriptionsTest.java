@@ -26,16 +26,16 @@ class DecodedSubscriptionsTest {
   void theSameBytesAreDecodedOnceAndChangedBytesAgain() {
     DecodedSubscriptions cache = new DecodedSubscriptions();
     byte[] v1 = {1, 2, 3};
-    assertThat(cache.get("k", v1, decoder())).isSameAs(first);
-    assertThat(cache.get("k", new byte[] {1, 2, 3}, decoder())).isSameAs(first);
+    assertThat(cache.get("k", v1, decoder()).subscription()).isSameAs(first);
+    assertThat(cache.get("k", new byte[] {1, 2, 3}, decoder()).subscription()).isSameAs(first);
     assertThat(decodes).hasValue(1);
 
     // the caller's array changing afterwards does not change what was kept
     v1[1] = 9;
-    assertThat(cache.get("k", new byte[] {1, 2, 3}, decoder())).isSameAs(first);
+    assertThat(cache.get("k", new byte[] {1, 2, 3}, decoder()).subscription()).isSameAs(first);
     assertThat(decodes).hasValue(1);
 
-    assertThat(cache.get("k", new byte[] {2, 2, 3}, decoder())).isSameAs(second);
+    assertThat(cache.get("k", new byte[] {2, 2, 3}, decoder()).subscription()).isSameAs(second);
     assertThat(decodes).hasValue(2);
   }
 
@@ -52,5 +52,23 @@ class DecodedSubscriptionsTest {
     assertThat(decodes.get()).isEqualTo(before);
     cache.get("k1", new byte[] {1}, decoder());
     assertThat(decodes.get()).isEqualTo(before + 1);
+  }
+
+  @Test
+  void aFilterIsCompiledOncePerSubscriptionVersion() {
+    first.setFilter("data.outcome == 'resolved'");
+    second.setFilter("data.outcome == ");
+    DecodedSubscriptions cache = new DecodedSubscriptions();
+
+    DecodedSubscriptions.Decoded d = cache.get("k", new byte[] {1}, decoder());
+    assertThat(d.filter().expression()).isEqualTo("data.outcome == 'resolved'");
+    assertThat(d.hasFilter()).isTrue();
+    assertThat(cache.get("k", new byte[] {1}, decoder()).filter()).isSameAs(d.filter());
+
+    // a new version whose filter does not compile: it has a filter, and it accepts nothing
+    DecodedSubscriptions.Decoded broken = cache.get("k", new byte[] {2}, decoder());
+    assertThat(broken.filter()).isNull();
+    assertThat(broken.hasFilter()).isTrue();
+    assertThat(broken.filterProblem()).startsWith("at 1:17: ");
   }
 }

@@ -241,14 +241,51 @@ class FanoutTopologyTest {
   }
 
   @Test
-  void aSubscriptionWithAFilterReceivesNothingUntilFiltersAreEvaluated() {
+  void aFilterSelectsAmongTheEventsOfItsTypes() {
     Subscription plain = save(subscription("acct_a", EARLIER, "call.completed"));
-    Subscription filtered = subscription("acct_a", EARLIER, "call.completed");
-    filtered.setFilter("data.outcome == 'resolved'");
-    save(filtered);
+    Subscription byAgent = subscription("acct_a", EARLIER, "call.completed");
+    byAgent.setFilter("data.agent_id == 'agent_7' && data.customer.tier >= 2");
+    save(byAgent);
+    Subscription otherAgent = subscription("acct_a", EARLIER, "call.completed");
+    otherAgent.setFilter("data.agent_id == 'agent_8'");
+    save(otherAgent);
 
     publish(event("acct_a", "call.completed", "evt_1", "call_1"));
-    assertThat(deliveries.readKeyValuesToList()).extracting(kv -> kv.key).containsExactly(plain.getId());
+
+    assertThat(deliveries.readKeyValuesToList()).extracting(kv -> kv.key)
+        .containsExactlyInAnyOrder(plain.getId(), byAgent.getId());
+    assertThat(metrics.filtersMatched()).isEqualTo(1);
+    assertThat(metrics.filtersNotMatched()).isEqualTo(1);
+  }
+
+  @Test
+  void aFilterThatFailsOrDoesNotCompileDeliversNothingIsCountedAndTheStreamGoesOn() {
+    Subscription missing = subscription("acct_a", EARLIER, "call.completed");
+    missing.setFilter("data.sentiment_score < -0.5");
+    save(missing);
+    Subscription wrongType = subscription("acct_a", EARLIER, "call.completed");
+    wrongType.setFilter("data.agent_id > 3");
+    save(wrongType);
+    Subscription broken = subscription("acct_a", EARLIER, "call.completed");
+    broken.setFilter("data.agent_id == ");
+    save(broken);
+    Subscription guarded = subscription("acct_a", EARLIER, "call.completed");
+    guarded.setFilter("has(data.sentiment_score) && data.sentiment_score < -0.5");
+    save(guarded);
+    Subscription plain = save(subscription("acct_a", EARLIER, "call.completed"));
+
+    publish(event("acct_a", "call.completed", "evt_1", "call_1"));
+    publish(event("acct_a", "call.completed", "evt_2", "call_1"));
+
+    assertThat(deliveries.readKeyValuesToList()).extracting(kv -> kv.key)
+        .containsExactly(plain.getId(), plain.getId());
+    assertThat(metrics.filterErrors("missing_field")).isEqualTo(2);
+    assertThat(metrics.filterErrors("no_matching_overload")).isEqualTo(2);
+    assertThat(metrics.filterErrors("invalid_filter")).isEqualTo(2);
+    assertThat(metrics.filterErrors("not_boolean")).isZero();
+    // the guarded filter is false, not an error
+    assertThat(metrics.filtersNotMatched()).isEqualTo(2);
+    assertThat(deadLetters.isEmpty()).isTrue();
   }
 
   @Test

@@ -161,10 +161,20 @@ public final class CallEventJson {
    * @return UTF-8 JSON bytes
    */
   public static byte[] render(CallEvent event) {
+    return render(toBody(event));
+  }
+
+  /**
+   * Writes a body built by {@link #toBody}, for a caller that also reads the tree (the fanout's
+   * filters), so that the event is turned into JSON once.
+   *
+   * @return UTF-8 JSON bytes, the same as {@link #render(CallEvent)} of the event the body came from
+   */
+  public static byte[] render(ObjectNode body) {
     try {
-      return JSON.writeValueAsBytes(toBody(event));
+      return JSON.writeValueAsBytes(body);
     } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot render event " + event.getEventId(), e);
+      throw new IllegalStateException("cannot render event " + body.path("event_id").asText(), e);
     }
   }
 
