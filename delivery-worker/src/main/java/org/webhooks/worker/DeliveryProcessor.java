@@ -51,7 +51,9 @@ import org.webhooks.schemas.avro.Subscription;
  *   <li>410 Gone: a final attempt record, and the subscription written back disabled;</li>
  *   <li>circuit open: the task parked in the first non-zero tier, attempt number unchanged, with a
  *       DEFERRED attempt record;</li>
- *   <li>subscription disabled or deleted: a CANCELLED attempt record, nothing sent.</li>
+ *   <li>subscription disabled or deleted: a CANCELLED attempt record, nothing sent;</li>
+ *   <li>subscription record unreadable (for example encrypted with a secrets key this worker lacks):
+ *       a final OTHER attempt record and an EXHAUSTED dead letter saying why, nothing sent.</li>
  * </ul>
  */
 final class DeliveryProcessor implements RecordProcessor<PendingDelivery> {
@@ -202,6 +204,15 @@ final class DeliveryProcessor implements RecordProcessor<PendingDelivery> {
       return;
     }
     String url = found.map(Subscription::getUrl).orElse("");
+    String unreadable = found.isEmpty() ? view.unreadable().get(p.subscriptionId()) : null;
+    if (unreadable != null) {
+      // Not deleted: its record is there but cannot be read here (a secrets key missing from this
+      // worker's configuration, say). Dead-lettered with the reason, it can be redelivered once fixed.
+      gate.release(p.subscriptionId());
+      settleWithoutRequest(p, url, now, AttemptResult.notSent(AttemptOutcome.OTHER,
+          "the record of subscription " + p.subscriptionId() + " cannot be read: " + unreadable));
+      return;
+    }
     if (found.isEmpty() || !found.get().getEnabled()) {
       gate.release(p.subscriptionId());
       circuits.forget(p.subscriptionId());

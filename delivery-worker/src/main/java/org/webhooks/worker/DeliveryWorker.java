@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.KafkaException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.webhooks.data.SecretsCipher;
 import org.webhooks.data.SubscriptionCodec;
 import org.webhooks.data.SubscriptionView;
 import org.webhooks.runtime.LoopClients;
@@ -102,7 +103,9 @@ public final class DeliveryWorker implements Service {
     }
     Topics topics = config.topics();
     SchemaRegistryClient registry = new SchemaRegistryClient(config.registryUrl());
-    WorkerOutputs outputs = new WorkerOutputs(topics, registry);
+    // the secrets keys first: a worker that cannot decrypt secrets must not start
+    SubscriptionCodec codec = new SubscriptionCodec(registry, SecretsCipher.of(config));
+    WorkerOutputs outputs = new WorkerOutputs(topics, registry, codec);
     LoopClients clients = null;
     try {
       outputs.register(registry);
@@ -111,7 +114,7 @@ public final class DeliveryWorker implements Service {
       vertx = Vertx.vertx(new VertxOptions().setFileSystemOptions(
           new FileSystemOptions().setFileCachingEnabled(false).setClassPathResolvingEnabled(false)));
       endpoints = new EndpointClient(vertx, config.targetPolicy(), config.httpTimeout(), config.maxInFlight());
-      view = new SubscriptionView(config, new SubscriptionCodec(registry), NAME);
+      view = new SubscriptionView(config, codec, NAME);
       view.start();
     } catch (KafkaException | SchemaRegistryClient.RegistryException e) {
       if (clients != null) {

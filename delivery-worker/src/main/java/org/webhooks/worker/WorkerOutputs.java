@@ -2,6 +2,7 @@ package org.webhooks.worker;
 
 import java.time.Duration;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.webhooks.data.SubscriptionCodec;
 import org.webhooks.schemas.AvroSerde;
 import org.webhooks.schemas.SchemaRegistryClient;
 import org.webhooks.schemas.Topic;
@@ -22,14 +23,18 @@ final class WorkerOutputs {
   private final AvroSerde<DeliveryTask> tasks;
   private final AvroSerde<DeliveryAttempt> attempts;
   private final AvroSerde<DeadLetter> deadLetters;
-  private final AvroSerde<Subscription> subscriptions;
+  private final SubscriptionCodec subscriptions;
 
-  WorkerOutputs(Topics topics, SchemaRegistryClient registry) {
+  /**
+   * @param subscriptions how subscription records are written: through the one codec, so that their
+   *     secrets are encrypted like everyone else's
+   */
+  WorkerOutputs(Topics topics, SchemaRegistryClient registry, SubscriptionCodec subscriptions) {
     this.topics = topics;
     this.tasks = new AvroSerde<>(registry, topics.deliveries().valueSchema());
     this.attempts = new AvroSerde<>(registry, topics.attempts().valueSchema());
     this.deadLetters = new AvroSerde<>(registry, topics.deadLetters().valueSchema());
-    this.subscriptions = new AvroSerde<>(registry, topics.subscriptions().valueSchema());
+    this.subscriptions = subscriptions;
   }
 
   /** Registers every output schema, so that writing an outcome never waits on the registry. */
@@ -73,6 +78,6 @@ final class WorkerOutputs {
 
   ProducerRecord<String, byte[]> subscription(Subscription s) {
     String topic = topics.subscriptions().name();
-    return new ProducerRecord<>(topic, s.getId(), subscriptions.serialize(topic, s));
+    return new ProducerRecord<>(topic, s.getId(), subscriptions.encode(topic, s));
   }
 }

@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
-import org.webhooks.data.SubscriptionCodec;
 import org.webhooks.data.SubscriptionView;
 import org.webhooks.schemas.avro.Subscription;
 
@@ -17,7 +16,7 @@ class SubscriptionViewTest {
   void aCatchUpRequestedAfterAWriteSeesTheWrite() throws Exception {
     try (WorkerFixture f = WorkerFixture.create(Map.of())) {
       Subscription before = f.subscribe("http://127.0.0.1:1/before");
-      try (SubscriptionView view = new SubscriptionView(f.config(), new SubscriptionCodec(f.registry()), "test")) {
+      try (SubscriptionView view = new SubscriptionView(f.config(), "test")) {
         view.start();
         assertThat(view.awaitCaughtUp(Duration.ofSeconds(30))).isTrue();
         assertThat(view.isCaughtUp()).isTrue();

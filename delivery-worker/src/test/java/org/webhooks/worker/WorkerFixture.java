@@ -28,6 +28,7 @@ import org.webhooks.testing.TestStack;
 import org.webhooks.schemas.KafkaClients;
 import org.webhooks.schemas.SchemaRegistryClient;
 import org.webhooks.schemas.Setting;
+import org.webhooks.data.SubscriptionCodec;
 import org.webhooks.data.SubscriptionRules;
 import org.webhooks.schemas.Topic;
 import org.webhooks.schemas.Topics;
@@ -53,11 +54,13 @@ final class WorkerFixture implements AutoCloseable {
   private final OutputReader<DeliveryAttempt> attempts;
   private final OutputReader<DeadLetter> deadLetters;
   private final List<DeliveryWorker> workers = new ArrayList<>();
+  private final SubscriptionCodec subscriptions;
 
   private WorkerFixture(WebhooksConfig config) {
     this.config = config;
     this.topics = config.topics();
     this.registry = new SchemaRegistryClient(config.registryUrl());
+    this.subscriptions = new SubscriptionCodec(config);
     KafkaClients.ensureTopics(config);
     Properties p = KafkaClients.common(config);
     p.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -69,14 +72,16 @@ final class WorkerFixture implements AutoCloseable {
   }
 
   /**
-   * @param overrides settings on top of: the shared stack, a unique topic prefix, 2 partitions, no
-   *     retry tiers, {@code 127.0.0.1} as allowed target, instance id {@code w1}
+   * @param overrides settings on top of: the shared stack (its data dir, so its secrets key), a unique
+   *     topic prefix, 2 partitions, no retry tiers, {@code 127.0.0.1} as allowed target, instance id
+   *     {@code w1}
    */
   static WorkerFixture create(Map<Setting, String> overrides) {
     EmbeddedStack stack = TestStack.shared();
     WebhooksConfig config = WebhooksConfig.defaults()
         .with(Setting.BOOTSTRAP_SERVERS, stack.bootstrapServers())
         .with(Setting.REGISTRY_URL, stack.registryUrl())
+        .with(Setting.DATA_DIR, stack.dataDir().toString())
         .with(Setting.TOPIC_PREFIX, "t" + UUID.randomUUID() + "-")
         .with(Setting.PARTITIONS, "2")
         .with(Setting.RETRY_SCHEDULE, "")
@@ -118,8 +123,14 @@ final class WorkerFixture implements AutoCloseable {
         config.targetPolicy(), Instant.now());
   }
 
+  /** Saves {@code s} as the CLI and the control plane do: through the codec, its secrets encrypted. */
   void publish(Subscription s) {
-    send(topics.subscriptions(), s.getId(), s);
+    String topic = topics.subscriptions().name();
+    try {
+      producer.send(new ProducerRecord<>(topic, s.getId(), subscriptions.encode(topic, s))).get();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** Writes the tombstone of a subscription. */
@@ -182,9 +193,16 @@ final class WorkerFixture implements AutoCloseable {
     return deadLetters.readToEnd();
   }
 
-  /** @return every committed record of {@code topic} so far, decoded. */
+  /**
+   * @return every committed record of {@code topic} so far, decoded as the platform decodes it
+   *     (subscriptions through the codec, their secrets decrypted)
+   */
+  @SuppressWarnings("unchecked")
   <V extends SpecificRecord> List<V> read(Topic<V> topic) {
     try (OutputReader<V> reader = new OutputReader<>(config, topic, registry)) {
+      if (topic.name().equals(topics.subscriptions().name())) {
+        reader.decodeWith(value -> (V) subscriptions.decode(topic.name(), value));
+      }
       return reader.readToEnd();
     }
   }
@@ -228,6 +246,7 @@ final class WorkerFixture implements AutoCloseable {
     private final Topic<V> topic;
     private final SchemaRegistryClient registry;
     private final List<V> read = new ArrayList<>();
+    private java.util.function.Function<byte[], V> decoder;
 
     OutputReader(WebhooksConfig config, Topic<V> topic, SchemaRegistryClient registry) {
       this.topic = topic;
@@ -241,6 +260,11 @@ final class WorkerFixture implements AutoCloseable {
           .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
       consumer.assign(parts);
       consumer.seekToBeginning(parts);
+      this.decoder = value -> topic.valueSerde(registry).deserializer().deserialize(topic.name(), value);
+    }
+
+    void decodeWith(java.util.function.Function<byte[], V> decoder) {
+      this.decoder = decoder;
     }
 
     /** @return everything committed up to the end offsets as of this call. */
@@ -248,7 +272,7 @@ final class WorkerFixture implements AutoCloseable {
       Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment());
       while (end.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
         for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
-          read.add(topic.valueSerde(registry).deserializer().deserialize(topic.name(), r.value()));
+          read.add(decoder.apply(r.value()));
         }
       }
       return new ArrayList<>(read);

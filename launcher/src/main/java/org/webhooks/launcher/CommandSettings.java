@@ -24,7 +24,9 @@ final class CommandSettings {
   private static final Set<Setting> SERVICE = EnumSet.of(Setting.HTTP_PORT, Setting.INSTANCE_ID);
   private static final Set<Setting> WORKER = EnumSet.of(Setting.HTTP_TIMEOUT, Setting.ALLOWED_TARGETS,
       Setting.MAX_IN_FLIGHT, Setting.MAX_IN_FLIGHT_PER_ENDPOINT, Setting.CIRCUIT_THRESHOLD,
-      Setting.CIRCUIT_PROBE_DELAY);
+      Setting.CIRCUIT_PROBE_DELAY, Setting.SECRETS_KEY);
+  /** What reads or writes signing secrets needs: the keys they are encrypted with. */
+  private static final Set<Setting> SECRETS = EnumSet.of(Setting.SECRETS_KEY);
 
   private static final Map<String, Set<Setting>> BY_COMMAND = Map.ofEntries(
       Map.entry("up", EnumSet.allOf(Setting.class)),
@@ -36,9 +38,10 @@ final class CommandSettings {
       Map.entry("topics", union(CONNECT, TOPICS)),
       Map.entry("publish", union(CONNECT, EnumSet.of(Setting.MAX_EVENT_BYTES))),
       Map.entry("simulate", union(CONNECT, EnumSet.of(Setting.MAX_EVENT_BYTES))),
-      Map.entry("subscriptions add", union(CONNECT, EnumSet.of(Setting.ALLOWED_TARGETS))),
-      Map.entry("subscriptions list", CONNECT),
-      Map.entry("subscriptions delete", CONNECT),
+      Map.entry("subscriptions add", union(CONNECT, SECRETS, EnumSet.of(Setting.ALLOWED_TARGETS))),
+      Map.entry("subscriptions list", union(CONNECT, SECRETS)),
+      Map.entry("subscriptions delete", union(CONNECT, SECRETS)),
+      Map.entry("subscriptions reencrypt", union(CONNECT, SECRETS)),
       Map.entry("dead-letters list", CONNECT),
       Map.entry("dead-letters redeliver", union(CONNECT, EnumSet.of(Setting.INSTANCE_ID))));
 

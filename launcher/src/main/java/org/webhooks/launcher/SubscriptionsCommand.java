@@ -18,9 +18,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code subscriptions add|list|delete}: manage webhook endpoints on the compacted topic. */
+/** {@code subscriptions add|list|delete|reencrypt}: manage webhook endpoints on the compacted topic. */
 @Command(name = "subscriptions", mixinStandardHelpOptions = true, description = "Manage webhook subscriptions.",
-    subcommands = {SubscriptionsCommand.Add.class, SubscriptionsCommand.ListCmd.class, SubscriptionsCommand.Delete.class})
+    subcommands = {SubscriptionsCommand.Add.class, SubscriptionsCommand.ListCmd.class, SubscriptionsCommand.Delete.class,
+        SubscriptionsReencryptCommand.class})
 final class SubscriptionsCommand {
 
   private static final ObjectMapper JSON = new ObjectMapper();

@@ -20,7 +20,6 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.webhooks.schemas.KafkaClients;
-import org.webhooks.schemas.SchemaRegistryClient;
 import org.webhooks.schemas.WebhooksConfig;
 import org.webhooks.schemas.avro.Subscription;
 
@@ -38,11 +37,24 @@ public final class SubscriptionStore implements AutoCloseable {
   private final SubscriptionCodec codec;
   private KafkaProducer<String, byte[]> producer;
 
-  /** @param config where the broker, the registry and the topic are */
+  /**
+   * @param config where the broker, the registry and the topic are, and the secrets keys
+   * @throws WebhooksConfig.SettingException when {@code WEBHOOKS_SECRETS_KEY} is malformed
+   * @throws IllegalStateException or {@link java.io.UncheckedIOException} when the embedded default's key
+   *     file cannot be read or created
+   */
   public SubscriptionStore(WebhooksConfig config) {
+    this(config, new SubscriptionCodec(config));
+  }
+
+  /**
+   * @param config where the broker and the topic are
+   * @param codec how records are written and read (registry and secrets keys)
+   */
+  public SubscriptionStore(WebhooksConfig config, SubscriptionCodec codec) {
     this.config = config;
     this.topic = config.topics().subscriptions().name();
-    this.codec = new SubscriptionCodec(new SchemaRegistryClient(config.registryUrl()));
+    this.codec = codec;
   }
 
   /**
@@ -86,11 +98,70 @@ public final class SubscriptionStore implements AutoCloseable {
 
   /** @return the topic's current content; a record that cannot be decoded is listed, not thrown. */
   public Current readAll() {
+    Map<String, Subscription> current = new LinkedHashMap<>();
+    Map<String, String> unreadable = new LinkedHashMap<>();
+    readRaw().forEach((id, r) -> {
+      try {
+        current.put(id, codec.decode(topic, r.value()));
+      } catch (RuntimeException e) {
+        unreadable.put(id, r.where() + ": " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+      }
+    });
+    return new Current(current, unreadable);
+  }
+
+  /**
+   * What {@link #reencrypt} did.
+   *
+   * @param rewritten ids of the records written again, their secrets now under the current key
+   * @param current records that were under the current key already
+   * @param unreadable ids of records that could not be read (no key configured fits, or not a
+   *     subscription), each with the reason; they were left as they are
+   */
+  public record Reencrypted(List<String> rewritten, int current, Map<String, String> unreadable) {}
+
+  /**
+   * Writes again every current record whose secrets are in plain text (written before secrets were
+   * encrypted) or encrypted with another key than the first one configured, so that afterwards every
+   * record is under the current key and older keys can be dropped. The content is unchanged.
+   *
+   * <p>A subscription changed by another writer between this read and its rewrite would lose that
+   * change; run it when nothing else is editing subscriptions (as after a key change, before the
+   * services and the control plane start again), or run it again.
+   *
+   * @return what was rewritten, what was current already and what could not be read
+   * @throws IllegalStateException when a write fails
+   */
+  public Reencrypted reencrypt() {
+    List<String> rewritten = new ArrayList<>();
+    Map<String, String> unreadable = new LinkedHashMap<>();
+    int[] current = {0};
+    readRaw().forEach((id, r) -> {
+      Subscription s;
+      try {
+        if (codec.isCurrent(topic, r.value())) {
+          current[0]++;
+          return;
+        }
+        s = codec.decode(topic, r.value());
+      } catch (RuntimeException e) {
+        unreadable.put(id, r.where() + ": " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+        return;
+      }
+      send(id, codec.encode(topic, s));
+      rewritten.add(id);
+    });
+    return new Reencrypted(rewritten, current[0], unreadable);
+  }
+
+  private record Raw(byte[] value, String where) {}
+
+  /** @return the last value of every key that has one, in the order first written */
+  private Map<String, Raw> readRaw() {
     Properties props = KafkaClients.common(config);
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-    Map<String, Subscription> current = new LinkedHashMap<>();
-    Map<String, String> unreadable = new LinkedHashMap<>();
+    Map<String, Raw> raw = new LinkedHashMap<>();
     try (KafkaConsumer<String, byte[]> consumer =
         new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
       List<TopicPartition> partitions = new ArrayList<>();
@@ -101,20 +172,14 @@ public final class SubscriptionStore implements AutoCloseable {
       Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
       while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
         for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-          current.remove(r.key());
-          unreadable.remove(r.key());
+          raw.remove(r.key());
           if (r.value() != null) {
-            try {
-              current.put(r.key(), codec.decode(r.topic(), r.value()));
-            } catch (RuntimeException e) {
-              unreadable.put(r.key(), "partition " + r.partition() + " offset " + r.offset() + ": "
-                  + (e.getMessage() == null ? e.toString() : e.getMessage()));
-            }
+            raw.put(r.key(), new Raw(r.value(), "partition " + r.partition() + " offset " + r.offset()));
           }
         }
       }
     }
-    return new Current(current, unreadable);
+    return raw;
   }
 
   private void send(String key, byte[] value) {

@@ -18,6 +18,17 @@ public final class SubscriptionView extends CompactedTopicView<Subscription> {
   private final Map<String, Subscription> ownWrites = new ConcurrentHashMap<>();
 
   /**
+   * A view reading records with the codec of {@code config} (its registry and secrets keys).
+   *
+   * @param config where the topic and the registry are, the instance id and the secrets keys
+   * @param clientName names the consumer, with the topic prefix and instance id, e.g. {@code delivery-worker}
+   * @throws WebhooksConfig.SettingException when {@code WEBHOOKS_SECRETS_KEY} is malformed
+   */
+  public SubscriptionView(WebhooksConfig config, String clientName) {
+    this(config, new SubscriptionCodec(config), clientName);
+  }
+
+  /**
    * @param config where the topic is and the instance id
    * @param codec how records are read
    * @param clientName names the consumer, with the topic prefix and instance id, e.g. {@code delivery-worker}

@@ -27,6 +27,7 @@ public enum Setting {
   CIRCUIT_THRESHOLD("10", "Consecutive failed attempts after which an endpoint's circuit opens (0 = never)."),
   CIRCUIT_PROBE_DELAY("30s", "How long an open circuit parks an endpoint's tasks before one request probes it."),
   MAX_EVENT_BYTES("1048576", "Largest event, in bytes of the JSON body a receiver gets: publish refuses a larger line, the fanout dead-letters a larger event."),
+  SECRETS_KEY("", "Keys that encrypt signing secrets at rest: comma-separated base64 of 32 bytes each; the first encrypts, all decrypt; empty = <data dir>/secrets.key, generated once."),
   INSTANCE_ID("", "Stable id of this instance, used in transactional ids; empty = the host name."),
   SERVICES("all", "Services that up starts: all, none, or a list of fanout-stream,delivery-worker,retry-scheduler.");
 

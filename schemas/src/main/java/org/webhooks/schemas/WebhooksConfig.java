@@ -118,6 +118,7 @@ public record WebhooksConfig(Map<Setting, String> values, Map<String, String> ka
     controllerPort();
     registryPort();
     targetPolicy();
+    secretsKeys();
   }
 
   /** @return the raw value of a setting ("" = empty). */
@@ -222,6 +223,40 @@ public record WebhooksConfig(Map<Setting, String> values, Map<String, String> ka
     }
   }
 
+  /** Bytes of one key of {@code WEBHOOKS_SECRETS_KEY} (AES-256). */
+  public static final int SECRETS_KEY_BYTES = 32;
+
+  /**
+   * @return the keys of {@code WEBHOOKS_SECRETS_KEY} in the order given (the first encrypts, all
+   *     decrypt), each {@link #SECRETS_KEY_BYTES} bytes; empty when the setting is empty (the embedded
+   *     default: a key file in the data dir)
+   * @throws SettingException naming the flag and variable when an entry is not base64 of 32 bytes
+   */
+  public List<byte[]> secretsKeys() {
+    List<byte[]> keys = new java.util.ArrayList<>();
+    String[] entries = get(Setting.SECRETS_KEY).split(",");
+    for (int i = 0; i < entries.length; i++) {
+      String entry = entries[i].trim();
+      if (entry.isEmpty()) {
+        continue;
+      }
+      byte[] key;
+      try {
+        key = java.util.Base64.getDecoder().decode(entry);
+      } catch (IllegalArgumentException e) {
+        // the value is a secret: the message says which entry, never what it holds
+        throw new SettingException(Setting.SECRETS_KEY, "key " + (i + 1) + " is not base64 (make one with: "
+            + "openssl rand -base64 32)");
+      }
+      if (key.length != SECRETS_KEY_BYTES) {
+        throw new SettingException(Setting.SECRETS_KEY, "key " + (i + 1) + " holds " + key.length
+            + " bytes, not " + SECRETS_KEY_BYTES + " (make one with: openssl rand -base64 32)");
+      }
+      keys.add(key);
+    }
+    return keys;
+  }
+
   /** @return the instance id used in transactional ids: the setting, else the host name. */
   public String instanceId() {
     String id = get(Setting.INSTANCE_ID).trim();
@@ -251,6 +286,22 @@ public record WebhooksConfig(Map<Setting, String> values, Map<String, String> ka
     } catch (NumberFormatException e) {
       throw new SettingException(s, "'" + raw + "' is not a whole number");
     }
+  }
+
+  /**
+   * @return the settings without what they must never show: {@code WEBHOOKS_SECRETS_KEY} and Kafka
+   *     properties that may hold credentials appear as {@code (hidden)}
+   */
+  @Override
+  public String toString() {
+    Map<Setting, String> shown = new EnumMap<>(values);
+    if (!shown.get(Setting.SECRETS_KEY).isEmpty()) {
+      shown.put(Setting.SECRETS_KEY, "(hidden)");
+    }
+    Map<String, String> kafka = new TreeMap<>(kafkaProperties);
+    kafka.replaceAll((k, v) -> k.contains("password") || k.contains("jaas") || k.contains("secret")
+        || k.startsWith("ssl.keystore.key") ? "(hidden)" : v);
+    return "WebhooksConfig[values=" + shown + ", kafkaProperties=" + kafka + "]";
   }
 
   /** A setting whose value cannot be used; the message names its flag and variable. */

@@ -187,4 +187,45 @@ class WebhooksConfigTest {
         .hasMessageContaining("--bootstrap-servers")
         .hasMessageContaining("WEBHOOKS_BOOTSTRAP_SERVERS");
   }
+
+  @Test
+  void secrets_keys_are_an_ordered_list_of_base64_of_32_bytes() {
+    byte[] first = new byte[32];
+    byte[] second = new byte[32];
+    java.util.Arrays.fill(second, (byte) 7);
+    String value = java.util.Base64.getEncoder().encodeToString(first) + " , "
+        + java.util.Base64.getEncoder().encodeToString(second);
+
+    List<byte[]> keys = WebhooksConfig.resolve(Map.of(), Map.of("WEBHOOKS_SECRETS_KEY", value), List.of()).secretsKeys();
+
+    assertThat(keys).hasSize(2);
+    assertThat(keys.get(0)).isEqualTo(first);
+    assertThat(keys.get(1)).isEqualTo(second);
+    assertThat(WebhooksConfig.defaults().secretsKeys()).isEmpty();
+  }
+
+  @Test
+  void a_malformed_secrets_key_is_refused_naming_the_setting_and_the_entry_but_not_its_value() {
+    String short16 = java.util.Base64.getEncoder().encodeToString(new byte[16]);
+    String good = java.util.Base64.getEncoder().encodeToString(new byte[32]);
+    assertThatThrownBy(() -> WebhooksConfig.resolve(Map.of(Setting.SECRETS_KEY, good + "," + short16), Map.of(),
+        List.of()))
+        .isInstanceOf(WebhooksConfig.SettingException.class)
+        .hasMessageStartingWith("--secrets-key / WEBHOOKS_SECRETS_KEY: key 2 holds 16 bytes, not 32")
+        .hasMessageNotContaining(short16);
+    assertThatThrownBy(() -> WebhooksConfig.resolve(Map.of(Setting.SECRETS_KEY, "not*base64"), Map.of(), List.of()))
+        .hasMessageContaining("key 1 is not base64")
+        .hasMessageNotContaining("not*base64");
+  }
+
+  @Test
+  void the_text_of_a_configuration_hides_the_secrets_key_and_credentials() {
+    String key = java.util.Base64.getEncoder().encodeToString(new byte[32]);
+    WebhooksConfig config = WebhooksConfig.resolve(Map.of(Setting.SECRETS_KEY, key),
+        Map.of("WEBHOOKS_KAFKA_SASL_JAAS_CONFIG", "user=\"u\" password=\"p4ss\"",
+            "WEBHOOKS_KAFKA_SSL_KEY_PASSWORD", "p4ss2", "WEBHOOKS_KAFKA_ACKS", "all"), List.of());
+
+    assertThat(config.toString()).doesNotContain(key).doesNotContain("p4ss").contains("SECRETS_KEY=(hidden)")
+        .contains("acks=all");
+  }
 }
