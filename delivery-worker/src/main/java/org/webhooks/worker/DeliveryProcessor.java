@@ -38,7 +38,8 @@ import org.webhooks.schemas.avro.Subscription;
  * What a delivery worker does with each {@code webhook-deliveries} record, run by the worker's
  * {@link org.webhooks.runtime.TransactionalLoop}. A task goes: received; held in memory if it is
  * not due yet (only clock skew between hosts makes that happen: retries reach this topic when due);
- * queued per endpoint until a slot is free ({@link EndpointGate}); looked up in the subscription
+ * queued per endpoint until a slot is free and the endpoint's {@code rate_limit_per_second} allows a
+ * request ({@link EndpointGate}; waiting for the rate is neither a failure nor an attempt); looked up in the subscription
  * view (nothing is sent before the view has read the topic as it was at start; later, a miss waits
  * for the view to catch up, then means deleted); admitted by its endpoint's {@link CircuitBreaker};
  * sent; and its outcome written in the loop's transaction:
@@ -99,7 +100,8 @@ final class DeliveryProcessor implements RecordProcessor<PendingDelivery> {
     this.circuits = parkTier == null ? CircuitBreaker.disabled() : circuits;
     this.parkTier = parkTier;
     this.maxInFlight = maxInFlight;
-    this.gate = new EndpointGate<>(maxInFlight, maxInFlightPerEndpoint, PendingDelivery::subscriptionId);
+    this.gate = new EndpointGate<>(maxInFlight, maxInFlightPerEndpoint, PendingDelivery::subscriptionId, clock,
+        this::rateLimitOf);
     view.initialCatchUp().whenComplete((v, e) -> loop.onOwner(() -> { }));
   }
 
@@ -153,12 +155,19 @@ final class DeliveryProcessor implements RecordProcessor<PendingDelivery> {
 
   @Override
   public long idleMs() {
+    long untilRate = gate.nextRateRelease();
     PendingDelivery next = notDue.peek();
-    if (next == null) {
+    if (next == null && untilRate == Long.MAX_VALUE) {
       return Long.MAX_VALUE;
     }
-    long untilDue = Duration.between(clock.instant(), next.task.getDueAt()).toMillis();
-    return Math.max(0, Math.min(untilDue, DUE_CHECK_MS));
+    long untilDue = next == null ? Long.MAX_VALUE : Duration.between(clock.instant(), next.task.getDueAt()).toMillis();
+    return Math.max(0, Math.min(Math.min(untilDue, untilRate), DUE_CHECK_MS));
+  }
+
+  /** @return the requests per second a subscription's endpoint may receive, 0 for no limit */
+  private int rateLimitOf(String subscriptionId) {
+    Integer limit = view.find(subscriptionId).map(Subscription::getRateLimitPerSecond).orElse(null);
+    return limit == null ? 0 : limit;
   }
 
   @Override
@@ -243,7 +252,7 @@ final class DeliveryProcessor implements RecordProcessor<PendingDelivery> {
     DeliveryRequest request;
     try {
       request = DeliveryRequest.signed(sub.getUrl(), SubscriptionRules.signingSecrets(sub, now),
-          task.getEventId(), now, p.body);
+          task.getEventId(), now, p.body, sub.getHeaders());
     } catch (IllegalArgumentException e) {
       gate.release(p.subscriptionId());
       if (p.probe) {

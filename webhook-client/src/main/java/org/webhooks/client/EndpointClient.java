@@ -12,6 +12,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.SocketAddress;
+import io.vertx.core.net.TrustOptions;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -28,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.webhooks.schemas.Durations;
+import org.webhooks.schemas.ReservedHeaders;
 import org.webhooks.schemas.TargetPolicy;
 import org.webhooks.schemas.WebhookSignature;
 import org.webhooks.schemas.avro.AttemptOutcome;
@@ -79,6 +81,15 @@ public final class EndpointClient implements AutoCloseable {
   /** As above, with the name resolution given (the system resolver otherwise). */
   EndpointClient(Vertx vertx, TargetPolicy policy, Duration timeout, int maxConnectionsPerServer,
       HostResolver resolver) {
+    this(vertx, policy, timeout, maxConnectionsPerServer, resolver, null);
+  }
+
+  /**
+   * As above, trusting the given certificates instead of the JVM's (for tests against a local TLS
+   * endpoint; host names are verified all the same).
+   */
+  EndpointClient(Vertx vertx, TargetPolicy policy, Duration timeout, int maxConnectionsPerServer,
+      HostResolver resolver, TrustOptions trust) {
     this.resolver = resolver;
     this.vertx = vertx;
     this.policy = policy;
@@ -92,13 +103,18 @@ public final class EndpointClient implements AutoCloseable {
         .setForceSni(true)
         .setVerifyHost(true)
         .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
+    if (trust != null) {
+      options.setTrustOptions(trust);
+    }
     this.http = vertx.createHttpClient(options,
         new PoolOptions().setHttp1MaxSize(maxConnectionsPerServer).setMaxWaitQueueSize(-1));
   }
 
   /**
    * POSTs one signed delivery: {@code content-type: application/json}, {@link #USER_AGENT}, the
-   * three Standard Webhooks headers and the body bytes exactly.
+   * three Standard Webhooks headers, the custom headers that are not reserved
+   * ({@link ReservedHeaders}: never the signature, content, host or connection headers) and the body
+   * bytes exactly.
    *
    * @return a future that always completes normally, with the outcome of the attempt
    */
@@ -192,7 +208,14 @@ public final class EndpointClient implements AutoCloseable {
           .setSsl(https)
           .setFollowRedirects(false)
           .setConnectTimeout(ms)
-          .setIdleTimeout(ms)
+          .setIdleTimeout(ms);
+      // custom headers first, and never one the platform sets itself or that could split the request
+      request.headers().forEach((name, value) -> {
+        if (!ReservedHeaders.isReserved(name) && ReservedHeaders.isWellFormed(name, value)) {
+          options.putHeader(name, value);
+        }
+      });
+      options
           .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
           .putHeader(HttpHeaders.USER_AGENT, USER_AGENT)
           .putHeader(WebhookSignature.ID_HEADER, request.webhookId())
