@@ -16,7 +16,8 @@ import java.util.regex.Pattern;
  * non-public address, so that a customer cannot make the platform call its own network (SSRF).
  * Refused: loopback, private, link-local, CGNAT, benchmarking, documentation, IETF protocol
  * assignments, multicast, reserved and unspecified IPv4 ranges; IPv6 loopback, unspecified,
- * IPv4-compatible ({@code ::/96}, deprecated), discard-only, documentation, benchmarking, ORCHID,
+ * IPv4-compatible ({@code ::/96}, deprecated), IPv4-translated ({@code ::ffff:0:0:0/96}, RFC 2765),
+ * discard-only, documentation, benchmarking, ORCHID,
  * local-use NAT64, unique-local, link-local, site-local and multicast ranges.
  *
  * <p>IPv6 addresses that carry an IPv4 address are judged by it as well, because that is the host
@@ -47,8 +48,10 @@ public final class TargetPolicy {
       Cidr.parse("192.0.0.0/24"), Cidr.parse("192.0.2.0/24"), Cidr.parse("192.88.99.0/24"),
       Cidr.parse("192.168.0.0/16"), Cidr.parse("198.18.0.0/15"), Cidr.parse("198.51.100.0/24"),
       Cidr.parse("203.0.113.0/24"), Cidr.parse("224.0.0.0/4"), Cidr.parse("240.0.0.0/4"),
-      // IPv6; ::/96 holds :: and ::1 and the deprecated IPv4-compatible addresses (::a.b.c.d)
-      Cidr.parse("::/96"), Cidr.parse("64:ff9b:1::/48"), Cidr.parse("100::/64"), Cidr.parse("2001:2::/48"),
+      // IPv6; ::/96 holds :: and ::1 and the deprecated IPv4-compatible addresses (::a.b.c.d);
+      // ::ffff:0:0:0/96 the IPv4-translated addresses of stateless translation (RFC 2765), which no
+      // public endpoint uses and a translator would turn into the IPv4 address inside
+      Cidr.parse("::/96"), Cidr.parse("::ffff:0:0:0/96"), Cidr.parse("64:ff9b:1::/48"), Cidr.parse("100::/64"), Cidr.parse("2001:2::/48"),
       Cidr.parse("2001:10::/28"), Cidr.parse("2001:20::/28"), Cidr.parse("2001:db8::/32"),
       Cidr.parse("3fff::/20"), Cidr.parse("fc00::/7"), Cidr.parse("fe80::/10"), Cidr.parse("fec0::/10"),
       Cidr.parse("ff00::/8"));

@@ -8,6 +8,7 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -256,6 +257,72 @@ class TargetPolicyTest {
     assertThat(STRICT.permits("hooks.example.com", loopback)).isFalse();
     assertThat(STRICT.permits("hooks.example.com", publicAddress)).isTrue();
     assertThat(TargetPolicy.parse("127.0.0.0/8").permits("hooks.example.com", loopback)).isTrue();
+  }
+
+  /**
+   * Every class of address the rules refuse, each at save (a URL with the literal) and at send (a
+   * public name resolving to it), the cloud metadata endpoints and their IPv6 disguises included.
+   */
+  @ParameterizedTest(name = "{0}: {1}")
+  @CsvSource(delimiter = '|', value = {
+      "loopback                       | 127.0.0.1",
+      "loopback                       | 127.255.255.254",
+      "loopback                       | ::1",
+      "private                        | 10.1.2.3",
+      "private                        | 172.20.0.1",
+      "private                        | 192.168.0.1",
+      "link-local                     | 169.254.0.1",
+      "link-local                     | fe80::1",
+      "metadata (AWS, GCP, Azure)     | 169.254.169.254",
+      "metadata (AWS over IPv6)       | fd00:ec2::254",
+      "metadata (Alibaba, in CGNAT)   | 100.100.100.200",
+      "metadata, IPv4-mapped          | ::ffff:169.254.169.254",
+      "metadata, IPv4-mapped in hex   | ::ffff:a9fe:a9fe",
+      "metadata, IPv4-translated      | ::ffff:0:a9fe:a9fe",
+      "metadata, IPv4-compatible      | ::169.254.169.254",
+      "metadata, NAT64                | 64:ff9b::a9fe:a9fe",
+      "metadata, local-use NAT64      | 64:ff9b:1::a9fe:a9fe",
+      "metadata, 6to4                 | 2002:a9fe:a9fe::1",
+      "metadata, Teredo server        | 2001:0:a9fe:a9fe::1",
+      "CGNAT                          | 100.64.0.1",
+      "unspecified                    | 0.0.0.0",
+      "unspecified                    | ::",
+      "this network                   | 0.1.2.3",
+      "multicast                      | 224.0.0.251",
+      "multicast                      | ff02::fb",
+      "broadcast                      | 255.255.255.255",
+      "reserved                       | 240.0.0.1",
+      "unique-local                   | fd12:3456::1",
+      "site-local                     | fec0::1",
+      "loopback, IPv4-mapped          | ::ffff:127.0.0.1",
+      "loopback, IPv4-translated      | ::ffff:0:7f00:1",
+      "loopback, NAT64                | 64:ff9b::7f00:1",
+      "loopback, 6to4                 | 2002:7f00:1::1",
+      "private, NAT64                 | 64:ff9b::10.0.0.1",
+      "private, 6to4                  | 2002:c0a8:101::1",
+      "private, Teredo client         | 2001:0:5db8:d822::f5ff:fffe",
+      "documentation                  | 192.0.2.1",
+      "documentation                  | 2001:db8::1",
+      "benchmarking                   | 198.18.0.1"})
+  void everyRefusedAddressClassIsRefusedAtSaveAndAtSend(String addressClass, String literal) {
+    String host = literal.contains(":") ? "[" + literal + "]" : literal;
+    String url = "https://" + host + "/hook";
+    assertThatThrownBy(() -> STRICT.checkUrl(url)).as(addressClass)
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("url '" + url + "' targets ");
+    assertThat(STRICT.permits("hooks.example.com", ip(literal))).as(addressClass).isFalse();
+  }
+
+  @Test
+  void userInfoInTheUrlIsRefusedWhateverItHolds() {
+    for (String url : List.of("https://user@hooks.example.com/h", "https://user:pw@hooks.example.com/h",
+        "https://hooks.example.com@169.254.169.254/h", "https://:@hooks.example.com/h")) {
+      assertThatThrownBy(() -> STRICT.checkUrl(url)).as(url)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("url '" + url + "'");
+    }
+    assertThatThrownBy(() -> TargetPolicy.parse("hooks.example.com").checkUrl("http://u:p@hooks.example.com/h"))
+        .hasMessageContaining("must not carry credentials");
   }
 
   private static InetAddress ip(String literal) {
