@@ -2,6 +2,7 @@ package org.webhooks.stats;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.time.Instant;
+import org.webhooks.schemas.AttemptOutcomes;
 import org.webhooks.schemas.avro.DeliveryAttempt;
 
 /**
@@ -22,7 +23,7 @@ public record AttemptRecord(String attemptId, String deliveryId, String accountI
   static AttemptRecord of(DeliveryAttempt a) {
     return new AttemptRecord(a.getAttemptId(), a.getDeliveryId(), a.getAccountId(), a.getSubscriptionId(),
         a.getEventId(), a.getEventType(), a.getUrl(), a.getAttempt(), a.getStartedAt(), a.getLatencyMs(),
-        a.getEventPublishedAt(), Outcomes.wireName(a.getOutcome()), a.getStatusCode(), a.getError(),
+        a.getEventPublishedAt(), AttemptOutcomes.wireName(a.getOutcome()), a.getStatusCode(), a.getError(),
         a.getResponseExcerpt(), a.getFinal$(), a.getNextAttemptAt());
   }
 }

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import org.HdrHistogram.Histogram;
+import org.webhooks.schemas.AttemptOutcomes;
 import org.webhooks.schemas.avro.AttemptOutcome;
 
 /**
@@ -32,11 +33,11 @@ final class BucketStats {
   /**
    * Counts one attempt record.
    *
-   * @param latencyMs its latency, ms; recorded only when a request went out ({@link Outcomes#madeRequest})
+   * @param latencyMs its latency, ms; recorded only when a request went out ({@link AttemptOutcomes#madeRequest})
    */
   void record(AttemptOutcome outcome, long latencyMs) {
     counts[outcome.ordinal()]++;
-    if (Outcomes.madeRequest(outcome)) {
+    if (AttemptOutcomes.madeRequest(outcome)) {
       latency().recordValue(Math.max(0, latencyMs));
     }
   }
@@ -56,7 +57,7 @@ final class BucketStats {
     return counts[outcome.ordinal()];
   }
 
-  /** @return successes plus failures (see {@link Outcomes}). */
+  /** @return successes plus failures (see {@link AttemptOutcomes}). */
   long attempts() {
     return succeeded() + failed();
   }
@@ -68,7 +69,7 @@ final class BucketStats {
   long failed() {
     long n = 0;
     for (AttemptOutcome o : OUTCOMES) {
-      if (Outcomes.isFailure(o)) {
+      if (AttemptOutcomes.isFailure(o)) {
         n += counts[o.ordinal()];
       }
     }

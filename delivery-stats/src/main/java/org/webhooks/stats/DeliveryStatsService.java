@@ -132,6 +132,8 @@ public final class DeliveryStatsService implements Service {
     p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndFailExceptionHandler.class);
     p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndFailProcessingExceptionHandler.class);
     p.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, DefaultProductionExceptionHandler.class);
+    // no global store here, but the failing handler for it too, which Kafka 5.0 makes the default
+    p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
     return p;
   }
 
@@ -189,8 +191,8 @@ public final class DeliveryStatsService implements Service {
     RoutedStatsQueries.Readers readers = stores -> new LocalStatsReader(stores, topics.attempts().name(),
         attemptSerde.deserializer(), policy, config.attemptRetention(), clock);
     PeerClient peers = new PeerClient(config.internalToken());
-    routed = new RoutedStatsQueries(created, self, peers, readers, true);
-    local = new RoutedStatsQueries(created, self, peers, readers, false);
+    routed = new RoutedStatsQueries(created, self, peers, readers, true, metrics);
+    local = new RoutedStatsQueries(created, self, peers, readers, false, metrics);
     streams = created;
     view.start();
     created.start();

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import org.webhooks.schemas.AttemptOutcomes;
 import org.webhooks.schemas.avro.AttemptOutcome;
 import org.webhooks.schemas.avro.DeliveryAttempt;
 
@@ -76,7 +77,7 @@ final class EndpointHealth {
     if (!a.getUrl().isEmpty()) {
       url = a.getUrl();
     }
-    if (disabledAt != null && Outcomes.isAttempt(outcome) && startedAt > disabledAt) {
+    if (disabledAt != null && AttemptOutcomes.isAttempt(outcome) && startedAt > disabledAt) {
       disabledAt = null;
       consecutiveFailures = 0;
       failingSince = null;
@@ -91,11 +92,11 @@ final class EndpointHealth {
       }
       return;
     }
-    if (!Outcomes.isAttempt(outcome)) {
+    if (!AttemptOutcomes.isAttempt(outcome)) {
       return;
     }
     lastAttemptAt = max(lastAttemptAt, startedAt);
-    boolean success = Outcomes.isSuccess(outcome);
+    boolean success = AttemptOutcomes.isSuccess(outcome);
     if (success) {
       lastSuccessAt = max(lastSuccessAt, startedAt);
       consecutiveFailures = 0;
@@ -107,7 +108,7 @@ final class EndpointHealth {
         failingSince = startedAt;
       }
       lastFailureAt = max(lastFailureAt, startedAt);
-      lastFailureOutcome = Outcomes.wireName(outcome);
+      lastFailureOutcome = AttemptOutcomes.wireName(outcome);
       lastFailureStatus = a.getStatusCode();
       lastFailureError = a.getError();
     }

@@ -15,6 +15,7 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.webhooks.schemas.AttemptOutcomes;
 import org.webhooks.schemas.Durations;
 import org.webhooks.schemas.OperationalEventTypes;
 import org.webhooks.schemas.avro.AttemptOutcome;
@@ -83,7 +84,7 @@ final class EndpointHealthTracker implements Processor<String, DecodedAttempt, S
     EndpointHealth h = stored == null ? new EndpointHealth(a.getAccountId(), a.getSubscriptionId())
         : EndpointHealth.decode(stored);
     h.apply(a, policy.slotMs(), policy.window().toMillis());
-    if (a.getFinal$() && Outcomes.isFailure(a.getOutcome())) {
+    if (a.getFinal$() && AttemptOutcomes.isFailure(a.getOutcome())) {
       emit(OperationalEvents.exhausted(a, now));
     }
     if (a.getFinal$() && a.getOutcome() == AttemptOutcome.HTTP_ERROR && Integer.valueOf(410).equals(a.getStatusCode())

@@ -3,6 +3,7 @@ package org.webhooks.stats;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.UUID;
+import org.webhooks.schemas.AttemptOutcomes;
 import org.webhooks.schemas.OperationalEventTypes;
 import org.webhooks.schemas.avro.DeliveryAttempt;
 import org.webhooks.schemas.avro.OperationalEvent;
@@ -36,7 +37,7 @@ final class OperationalEvents {
   /** @return message.attempt.exhausted for a final failed attempt. */
   static OperationalEvent exhausted(DeliveryAttempt a, Instant now) {
     String reason = "delivery " + a.getDeliveryId() + " of event " + a.getEventId() + " gave up after attempt "
-        + a.getAttempt() + ": " + Outcomes.wireName(a.getOutcome())
+        + a.getAttempt() + ": " + AttemptOutcomes.wireName(a.getOutcome())
         + (a.getStatusCode() == null ? "" : " status " + a.getStatusCode())
         + (a.getError() == null ? "" : ": " + a.getError());
     return OperationalEvent.newBuilder()

@@ -39,18 +39,21 @@ final class RoutedStatsQueries implements DeliveryStatsQueries {
   private final PeerClient peers;
   private final Readers readers;
   private final boolean mayForward;
+  private final StatsMetrics metrics;
 
   /**
    * @param self this instance's {@code application.server}, or null when it serves no routes (then
    *     every query is answered from this process's stores, which is right for a single instance only)
    * @param mayForward false for the answers to a forwarded query: this instance's stores or nothing
    */
-  RoutedStatsQueries(KafkaStreams streams, HostInfo self, PeerClient peers, Readers readers, boolean mayForward) {
+  RoutedStatsQueries(KafkaStreams streams, HostInfo self, PeerClient peers, Readers readers, boolean mayForward,
+      StatsMetrics metrics) {
     this.streams = streams;
     this.self = self;
     this.peers = peers;
     this.readers = readers;
     this.mayForward = mayForward;
+    this.metrics = metrics;
   }
 
   @Override
@@ -113,6 +116,7 @@ final class RoutedStatsQueries implements DeliveryStatsQueries {
       throw new StatsUnavailableException("the data moved to delivery-stats instance " + owner.activeHost().host()
           + ":" + owner.activeHost().port() + " (a rebalance); ask again");
     }
+    metrics.queryForwarded();
     return remote.apply(owner.activeHost());
   }
 

@@ -3,6 +3,7 @@ package org.webhooks.stats;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.webhooks.schemas.AttemptOutcomes;
 import org.webhooks.schemas.avro.AttemptOutcome;
 
 /**
@@ -26,7 +27,7 @@ public record StatsBucket(Instant start, long attempts, long succeeded, long fai
   static StatsBucket of(Instant start, BucketStats s) {
     Map<String, Long> outcomes = new LinkedHashMap<>();
     for (AttemptOutcome o : AttemptOutcome.values()) {
-      outcomes.put(Outcomes.wireName(o), s.count(o));
+      outcomes.put(AttemptOutcomes.wireName(o), s.count(o));
     }
     long attempts = s.attempts();
     return new StatsBucket(start, attempts, s.succeeded(), s.failed(),

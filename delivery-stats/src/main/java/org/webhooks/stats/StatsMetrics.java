@@ -24,6 +24,7 @@ public final class StatsMetrics implements MeterBinder {
   private final AtomicLong attempts = new AtomicLong();
   private final AtomicLong deadLetters = new AtomicLong();
   private final AtomicLong threadsReplaced = new AtomicLong();
+  private final AtomicLong queriesForwarded = new AtomicLong();
   private final Map<OperationalEventType, AtomicLong> events = new EnumMap<>(OperationalEventType.class);
   /** Per stream task: endpoints failing and endpoints with an open circuit, as of its last evaluation. */
   private final Map<String, long[]> endpointsByTask = new ConcurrentHashMap<>();
@@ -42,6 +43,11 @@ public final class StatsMetrics implements MeterBinder {
   /** @return attempt records that could not be decoded and went to the dead-letter topic. */
   public long deadLetters() {
     return deadLetters.get();
+  }
+
+  /** @return queries this instance forwarded to the instance holding their key. */
+  public long queriesForwarded() {
+    return queriesForwarded.get();
   }
 
   /** @return operational events of this type written. */
@@ -71,6 +77,10 @@ public final class StatsMetrics implements MeterBinder {
     events.get(type).incrementAndGet();
   }
 
+  void queryForwarded() {
+    queriesForwarded.incrementAndGet();
+  }
+
   void threadReplaced() {
     threadsReplaced.incrementAndGet();
   }
@@ -86,7 +96,8 @@ public final class StatsMetrics implements MeterBinder {
 
   /**
    * Registers {@code webhooks_stats_attempts_total}, {@code webhooks_stats_dead_letters_total},
-   * {@code webhooks_stats_threads_replaced_total}, {@code webhooks_operational_events_total{type}},
+   * {@code webhooks_stats_threads_replaced_total}, {@code webhooks_stats_queries_forwarded_total},
+   * {@code webhooks_operational_events_total{type}},
    * {@code webhooks_stats_endpoints_failing} and {@code webhooks_stats_endpoints_circuit_open}.
    */
   @Override
@@ -97,6 +108,8 @@ public final class StatsMetrics implements MeterBinder {
         .description("Attempt records delivery-stats could not decode (dead-lettered)").register(registry);
     FunctionCounter.builder("webhooks.stats.threads.replaced", this, m -> m.threadsReplaced.get())
         .description("delivery-stats stream threads that failed and were replaced").register(registry);
+    FunctionCounter.builder("webhooks.stats.queries.forwarded", this, StatsMetrics::queriesForwarded)
+        .description("Queries forwarded to the delivery-stats instance holding their key").register(registry);
     for (OperationalEventType t : OperationalEventType.values()) {
       if (t != OperationalEventType.UNKNOWN) {
         FunctionCounter.builder("webhooks.operational.events", this, m -> m.events(t))

@@ -16,6 +16,7 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.webhooks.schemas.AttemptOutcomes;
 import org.webhooks.schemas.avro.AttemptOutcome;
 
 /**
@@ -71,7 +72,7 @@ final class StatsRoutes {
   static Map<String, String> params(AttemptQuery q) {
     Map<String, String> p = new LinkedHashMap<>();
     p.put("outcome", q.outcomes().isEmpty() ? null
-        : String.join(",", q.outcomes().stream().map(Outcomes::wireName).sorted().toList()));
+        : String.join(",", q.outcomes().stream().map(AttemptOutcomes::wireName).sorted().toList()));
     p.put("event_type", q.eventType());
     p.put("since", q.since() == null ? null : q.since().toString());
     p.put("until", q.until() == null ? null : q.until().toString());
@@ -90,7 +91,7 @@ final class StatsRoutes {
     if (outcome != null && !outcome.isBlank()) {
       for (String o : outcome.split(",")) {
         try {
-          outcomes.add(Outcomes.fromWireName(o.trim()));
+          outcomes.add(AttemptOutcomes.fromWireName(o.trim()));
         } catch (IllegalArgumentException e) {
           throw new IllegalArgumentException("outcome: " + e.getMessage());
         }

@@ -25,6 +25,9 @@ final class CommandSettings {
   private static final Set<Setting> WORKER = EnumSet.of(Setting.HTTP_TIMEOUT, Setting.ALLOWED_TARGETS,
       Setting.MAX_IN_FLIGHT, Setting.MAX_IN_FLIGHT_PER_ENDPOINT, Setting.CIRCUIT_THRESHOLD,
       Setting.CIRCUIT_PROBE_DELAY);
+  private static final Set<Setting> STATS = EnumSet.of(Setting.ATTEMPT_RETENTION, Setting.FAILING_WINDOW,
+      Setting.FAILING_MIN_ATTEMPTS, Setting.FAILING_SUCCESS_RATE, Setting.FAILING_CIRCUIT_OPEN,
+      Setting.AUTO_DISABLE_AFTER, Setting.ADVERTISED_HOST, Setting.INTERNAL_TOKEN);
 
   private static final Map<String, Set<Setting>> BY_COMMAND = Map.ofEntries(
       Map.entry("up", EnumSet.allOf(Setting.class)),
@@ -33,6 +36,8 @@ final class CommandSettings {
       Map.entry("fanout-stream", union(CONNECT, TOPICS, SERVICE)),
       Map.entry("delivery-worker", union(CONNECT, TOPICS, SERVICE, WORKER)),
       Map.entry("retry-scheduler", union(CONNECT, TOPICS, SERVICE)),
+      Map.entry("delivery-stats", union(CONNECT, TOPICS, SERVICE, STATS)),
+      Map.entry("attempts tail", CONNECT),
       Map.entry("topics", union(CONNECT, TOPICS)),
       Map.entry("publish", union(CONNECT, EnumSet.of(Setting.MAX_EVENT_BYTES))),
       Map.entry("simulate", union(CONNECT, EnumSet.of(Setting.MAX_EVENT_BYTES))),
