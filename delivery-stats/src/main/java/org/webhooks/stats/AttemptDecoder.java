@@ -16,10 +16,12 @@ import org.webhooks.schemas.avro.DeadLetterKind;
 import org.webhooks.schemas.avro.DeliveryAttempt;
 
 /**
- * Decodes each {@code webhook-attempts} record (read as bytes) into a {@link DecodedAttempt}, forwarded
- * with the attempt's {@code started_at} as its timestamp (the time the stores are kept by), or, when
+ * Decodes each {@code webhook-attempts} record (read as bytes) into a {@link DecodedAttempt}, or, when
  * it cannot be used, into an UNDECODABLE {@link DeadLetter} holding its bytes, so that one bad record
- * never stops the statistics of every endpoint.
+ * never stops the statistics of every endpoint. Records keep their Kafka timestamp: the stores are
+ * kept by the attempts' {@code started_at}, but what is written to topics (changelogs, repartition,
+ * outputs) carries the time it was written at, as brokers refuse timestamps far in the future
+ * ({@code message.timestamp.after.max.ms}) and a worker's clock may run ahead.
  *
  * <p>A registry that cannot be reached is not the record's fault: it is thrown, the transaction
  * aborts, and the record is read again by the replacement thread.
@@ -66,7 +68,7 @@ final class AttemptDecoder implements Processor<byte[], byte[], String, Object> 
       return;
     }
     context.forward(new Record<>(attempt.getSubscriptionId(), (Object) new DecodedAttempt(attempt, record.value()),
-        attempt.getStartedAt().toEpochMilli()));
+        record.timestamp()));
   }
 
   private void deadLetter(Record<byte[], byte[]> record, String reason) {

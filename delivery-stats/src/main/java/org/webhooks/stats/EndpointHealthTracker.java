@@ -84,8 +84,9 @@ final class EndpointHealthTracker implements Processor<String, DecodedAttempt, S
     EndpointHealth h = stored == null ? new EndpointHealth(a.getAccountId(), a.getSubscriptionId())
         : EndpointHealth.decode(stored);
     h.apply(a, policy.slotMs(), policy.window().toMillis());
+    long timestamp = record.timestamp();
     if (a.getFinal$() && AttemptOutcomes.isFailure(a.getOutcome())) {
-      emit(OperationalEvents.exhausted(a, now));
+      emit(OperationalEvents.exhausted(a, now), timestamp);
     }
     if (a.getFinal$() && a.getOutcome() == AttemptOutcome.HTTP_ERROR && Integer.valueOf(410).equals(a.getStatusCode())
         && h.disabledAt == null) {
@@ -93,15 +94,16 @@ final class EndpointHealthTracker implements Processor<String, DecodedAttempt, S
       h.failingAlertedAt = null;
       h.failingReason = null;
       emit(OperationalEvents.disabled(h, policy, now, "the endpoint answered 410 Gone to delivery "
-          + a.getDeliveryId() + "; the subscription was disabled"));
+          + a.getDeliveryId() + "; the subscription was disabled"), timestamp);
     }
-    judge(h, now, timeBased(now));
+    judge(h, now, timeBased(now), timestamp);
     store.put(key, h.encode());
   }
 
   /** Judges every endpoint of this task, disables those due, and updates the gauges. */
   private void evaluateAll() {
     Instant now = clock.instant();
+    long timestamp = context.currentSystemTimeMs();
     boolean timeBased = timeBased(now);
     List<KeyValue<String, EndpointHealth>> changed = new ArrayList<>();
     List<String> gone = new ArrayList<>();
@@ -113,9 +115,9 @@ final class EndpointHealthTracker implements Processor<String, DecodedAttempt, S
         EndpointHealth h = EndpointHealth.decode(entry.value);
         boolean changedHere = false;
         if (h.disabledAt == null) {
-          changedHere = judge(h, now, timeBased);
+          changedHere = judge(h, now, timeBased, timestamp);
           if (timeBased && policy.disableDue(h, now)) {
-            if (autoDisable(h, now)) {
+            if (autoDisable(h, now, timestamp)) {
               gone.add(entry.key);
               continue;
             }
@@ -138,9 +140,10 @@ final class EndpointHealthTracker implements Processor<String, DecodedAttempt, S
   /**
    * Emits endpoint.failing or endpoint.recovered when the endpoint crossed over.
    *
+   * @param timestamp the Kafka timestamp of what is emitted: the attempt's record, or the wall clock
    * @return true when it did (and so changed {@code h})
    */
-  private boolean judge(EndpointHealth h, Instant now, boolean timeBased) {
+  private boolean judge(EndpointHealth h, Instant now, boolean timeBased, long timestamp) {
     if (h.disabledAt != null) {
       return false;
     }
@@ -151,7 +154,7 @@ final class EndpointHealthTracker implements Processor<String, DecodedAttempt, S
       }
       h.failingAlertedAt = now.toEpochMilli();
       h.failingReason = reason.get();
-      emit(OperationalEvents.failing(h, policy, now, reason.get()));
+      emit(OperationalEvents.failing(h, policy, now, reason.get()), timestamp);
       return true;
     }
     if (policy.recovered(h, now, timeBased)) {
@@ -161,19 +164,19 @@ final class EndpointHealthTracker implements Processor<String, DecodedAttempt, S
           + Durations.format(policy.window());
       h.failingAlertedAt = null;
       h.failingReason = null;
-      emit(OperationalEvents.recovered(h, policy, now, reason));
+      emit(OperationalEvents.recovered(h, policy, now, reason), timestamp);
       return true;
     }
     return false;
   }
 
   /** @return true when the subscription no longer exists, so its entry is dropped. */
-  private boolean autoDisable(EndpointHealth h, Instant now) {
+  private boolean autoDisable(EndpointHealth h, Instant now, long timestamp) {
     String reason = SubscriptionDisabler.AUTO_DISABLE_REASON + Durations.format(policy.autoDisableAfter())
         + " (failing since " + Instant.ofEpochMilli(h.failingSince) + ")";
     if (h.failingAlertedAt == null) {
       // the warning comes first, even when the two fall due in the same evaluation
-      judge(h, now, true);
+      judge(h, now, true, timestamp);
     }
     EndpointDisabler.Result result;
     try {
@@ -188,7 +191,7 @@ final class EndpointHealthTracker implements Processor<String, DecodedAttempt, S
         h.disabledAt = now.toEpochMilli();
         h.failingAlertedAt = null;
         h.failingReason = null;
-        emit(OperationalEvents.disabled(h, policy, now, reason + ": disabled automatically"));
+        emit(OperationalEvents.disabled(h, policy, now, reason + ": disabled automatically"), timestamp);
       }
       case DISABLED_BEFORE -> h.disabledAt = now.toEpochMilli();
       case NOT_FOUND -> {
@@ -205,14 +208,14 @@ final class EndpointHealthTracker implements Processor<String, DecodedAttempt, S
     return lastBacklogRead == null || !now.isBefore(lastBacklogRead.plus(policy.evaluationInterval().multipliedBy(2)));
   }
 
-  private void emit(OperationalEvent event) {
+  private void emit(OperationalEvent event, long timestamp) {
     metrics.event(event.getEventType());
     // the worker logs each dead letter already; an endpoint's transitions are rare and worth a line
     if (event.getEventType() != OperationalEventType.MESSAGE_ATTEMPT_EXHAUSTED) {
       LOG.info("{} for subscription {} of account {}: {}", OperationalEventTypes.wireName(event.getEventType()),
           event.getSubscriptionId(), event.getAccountId(), event.getReason());
     }
-    context.forward(new Record<>(event.getSubscriptionId(), event, event.getOccurredAt().toEpochMilli()));
+    context.forward(new Record<>(event.getSubscriptionId(), event, timestamp));
   }
 
   @Override

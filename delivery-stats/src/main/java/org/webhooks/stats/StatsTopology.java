@@ -29,7 +29,8 @@ import org.webhooks.schemas.avro.OperationalEvent;
  *       -> stats-recorder     stores stats-by-minute, stats-by-hour
  *       -> subscription-index store attempts-by-subscription
  *       -> endpoint-health    store endpoint-health -> [webhook-operational-events]  key subscription id
- *       -> by-event key       account|event_id -> [&lt;application id&gt;-attempts-by-event-repartition]
+ *       -> by-event key       account|event_id, started_at + bytes
+ *            -> [&lt;application id&gt;-attempts-by-event-repartition]
  *            -> event-index   store attempts-by-event
  * </pre>
  *
@@ -90,8 +91,8 @@ public final class StatsTopology {
             Produced.with(Serdes.String(), topics.operationalEvents().valueSerde(registry))
                 .withName("operational-events-sink"));
     attempts
-        .map((k, d) -> KeyValue.pair(StatsKeys.of(d.attempt().getAccountId(), d.attempt().getEventId()), d.raw()),
-            Named.as("by-event-key"))
+        .map((k, d) -> KeyValue.pair(StatsKeys.of(d.attempt().getAccountId(), d.attempt().getEventId()),
+            AttemptIndexer.indexEntry(d)), Named.as("by-event-key"))
         .repartition(Repartitioned.<String, byte[]>as(BY_EVENT_REPARTITION)
             .withKeySerde(Serdes.String()).withValueSerde(Serdes.ByteArray()))
         .process(AttemptIndexer::byEvent, Named.as("event-index"), StatsStores.ATTEMPTS_BY_EVENT);

@@ -95,6 +95,7 @@ class StatsTopologyTest {
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
     props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
     driver = new TopologyTestDriver(StatsTopology.build(topics, registry, POLICY, Duration.ofDays(30), clock,
         disabler, metrics), props, T0);
     attempts = driver.createInputTopic(topics.attempts().name(), new StringSerializer(),
