@@ -2,7 +2,10 @@ package org.webhooks.stats;
 
 import java.time.Instant;
 
-/** Disables a subscription on the platform's behalf (auto-disable of an endpoint that keeps failing). */
+/**
+ * Disables a subscription on the platform's behalf (auto-disable of an endpoint that keeps failing),
+ * and tells which subscriptions are gone, so that their endpoint health is not kept forever.
+ */
 interface EndpointDisabler {
 
   /** What became of a request to disable. */
@@ -22,4 +25,10 @@ interface EndpointDisabler {
    * @throws IllegalStateException when the write fails (the caller asks again later)
    */
   Result disable(String accountId, String subscriptionId, String reason, Instant now);
+
+  /**
+   * @return true only when it is known that the subscription no longer exists (or is another
+   *     account's); false when it exists or when that is not known yet
+   */
+  boolean isDeleted(String accountId, String subscriptionId);
 }

@@ -32,7 +32,8 @@ import org.webhooks.schemas.avro.OperationalEventType;
  *       final 410 Gone (the worker disabled the subscription); then the endpoint is judged;
  *   <li>every {@link AlertPolicy#evaluationInterval()} of wall-clock time (a punctuation that reads the
  *       injected {@link Clock}, so tests move time): every endpoint of the task is judged, and one that
- *       has gone without a success for {@code WEBHOOKS_AUTO_DISABLE_AFTER} is disabled.
+ *       has gone without a success for {@code WEBHOOKS_AUTO_DISABLE_AFTER} is disabled; the health of a
+ *       deleted subscription is dropped.
  * </ul>
  *
  * <p>Judging follows {@link AlertPolicy}: endpoint.failing when it starts failing, endpoint.recovered
@@ -113,6 +114,10 @@ final class EndpointHealthTracker implements Processor<String, DecodedAttempt, S
       while (it.hasNext()) {
         KeyValue<String, byte[]> entry = it.next();
         EndpointHealth h = EndpointHealth.decode(entry.value);
+        if (disabler.isDeleted(h.accountId, h.subscriptionId)) {
+          gone.add(entry.key);
+          continue;
+        }
         boolean changedHere = false;
         if (h.disabledAt == null) {
           changedHere = judge(h, now, timeBased, timestamp);

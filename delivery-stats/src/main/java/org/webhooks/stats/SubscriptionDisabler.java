@@ -55,4 +55,9 @@ final class SubscriptionDisabler implements EndpointDisabler {
     LOG.warn("subscription {} of account {} disabled: {}", subscriptionId, accountId, reason);
     return Result.DISABLED;
   }
+
+  @Override
+  public boolean isDeleted(String accountId, String subscriptionId) {
+    return view.isCaughtUp() && view.find(subscriptionId).filter(s -> s.getAccountId().equals(accountId)).isEmpty();
+  }
 }

@@ -27,6 +27,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.webhooks.data.SubscriptionRules;
+import org.webhooks.data.SubscriptionStore;
 import org.webhooks.embedded.EmbeddedStack;
 import org.webhooks.schemas.KafkaClients;
 import org.webhooks.schemas.SchemaRegistryClient;
@@ -34,6 +36,7 @@ import org.webhooks.schemas.Setting;
 import org.webhooks.schemas.WebhooksConfig;
 import org.webhooks.schemas.avro.AttemptOutcome;
 import org.webhooks.schemas.avro.DeliveryAttempt;
+import org.webhooks.schemas.avro.Subscription;
 import org.webhooks.testing.MutableClock;
 import org.webhooks.testing.TestStack;
 
@@ -62,7 +65,8 @@ class DeliveryStatsInstancesTest {
         .with(Setting.TOPIC_PREFIX, "s" + UUID.randomUUID() + "-")
         .with(Setting.PARTITIONS, "4")
         .with(Setting.ADVERTISED_HOST, "127.0.0.1")
-        .with(Setting.INTERNAL_TOKEN, "token-" + UUID.randomUUID());
+        .with(Setting.INTERNAL_TOKEN, "token-" + UUID.randomUUID())
+        .with(Setting.ALLOWED_TARGETS, "127.0.0.1");
     KafkaClients.ensureTopics(config);
     clock = new MutableClock(Instant.now());
   }
@@ -89,8 +93,23 @@ class DeliveryStatsInstancesTest {
     return new Instance(service, server.actualPort());
   }
 
+  /** @return the ids of {@code n} subscriptions of acct_a, saved to the subscriptions topic */
+  private List<String> subscriptions(int n) {
+    List<String> ids = new ArrayList<>();
+    try (SubscriptionStore store = new SubscriptionStore(config)) {
+      for (int i = 0; i < n; i++) {
+        Subscription s = SubscriptionRules.newSubscription("acct_a", "http://127.0.0.1:9/hooks/" + i,
+            List.of("call.completed"), null, null, config.targetPolicy(), Instant.now());
+        store.save(s);
+        ids.add(s.getId());
+      }
+    }
+    return ids;
+  }
+
   @Test
   void eachQueryIsAnsweredByTheInstanceHoldingItsKeyWhicheverInstanceIsAsked() throws Exception {
+    List<String> subs = subscriptions(SUBSCRIPTIONS);
     Instance a = start("stats-a");
     Instance b = start("stats-b");
     Instant t = clock.instant().minusSeconds(30);
@@ -102,7 +121,7 @@ class DeliveryStatsInstancesTest {
       for (int s = 0; s < SUBSCRIPTIONS; s++) {
         for (int n = 0; n <= s; n++) {
           // evt-0 goes to every subscription: its attempts are spread over every partition
-          DeliveryAttempt at = attempt("acct_a", "sub-" + s, "evt-" + n, n % 2 == 0 ? AttemptOutcome.SUCCEEDED
+          DeliveryAttempt at = attempt("acct_a", subs.get(s), "evt-" + n, n % 2 == 0 ? AttemptOutcome.SUCCEEDED
               : AttemptOutcome.HTTP_ERROR, n % 2 == 0 ? 200 : 500, 10 + n, t.plusMillis(s * 100L + n));
           producer.send(new ProducerRecord<>(config.topics().attempts().name(), at.getSubscriptionId(), at)).get();
         }
@@ -113,25 +132,25 @@ class DeliveryStatsInstancesTest {
       DeliveryStatsQueries q = asked.service().queries();
       await().atMost(WAIT).ignoreException(StatsUnavailableException.class).untilAsserted(() -> {
         for (int s = 0; s < SUBSCRIPTIONS; s++) {
-          EndpointStats stats = q.stats("acct_a", "sub-" + s, StatsWindow.HOUR);
-          assertThat(stats.total().attempts()).as("sub-" + s).isEqualTo(s + 1);
-          assertThat(stats.total().succeeded()).as("sub-" + s).isEqualTo(s / 2 + 1);
-          assertThat(q.attempts("acct_a", "sub-" + s, AttemptQuery.all()).data()).hasSize(s + 1);
-          assertThat(q.health("acct_a", "sub-" + s)).isPresent();
+          EndpointStats stats = q.stats("acct_a", subs.get(s), StatsWindow.HOUR);
+          assertThat(stats.total().attempts()).as(subs.get(s)).isEqualTo(s + 1);
+          assertThat(stats.total().succeeded()).as(subs.get(s)).isEqualTo(s / 2 + 1);
+          assertThat(q.attempts("acct_a", subs.get(s), AttemptQuery.all()).data()).hasSize(s + 1);
+          assertThat(q.health("acct_a", subs.get(s))).isPresent();
         }
         assertThat(q.eventAttempts("acct_a", "evt-0").attempts()).extracting(AttemptRecord::subscriptionId)
             .hasSize(SUBSCRIPTIONS).doesNotHaveDuplicates();
         assertThat(q.eventAttempts("acct_b", "evt-0").attempts()).isEmpty();
-        assertThat(q.health("acct_b", "sub-1")).isEmpty();
+        assertThat(q.health("acct_b", subs.get(1))).isEmpty();
       });
     }
     for (int s = 0; s < SUBSCRIPTIONS; s++) {
-      assertThat(a.service().queries().stats("acct_a", "sub-" + s, StatsWindow.DAY))
-          .isEqualTo(b.service().queries().stats("acct_a", "sub-" + s, StatsWindow.DAY));
-      assertThat(a.service().queries().health("acct_a", "sub-" + s))
-          .isEqualTo(b.service().queries().health("acct_a", "sub-" + s));
-      assertThat(a.service().queries().attempts("acct_a", "sub-" + s, AttemptQuery.all()))
-          .isEqualTo(b.service().queries().attempts("acct_a", "sub-" + s, AttemptQuery.all()));
+      assertThat(a.service().queries().stats("acct_a", subs.get(s), StatsWindow.DAY))
+          .isEqualTo(b.service().queries().stats("acct_a", subs.get(s), StatsWindow.DAY));
+      assertThat(a.service().queries().health("acct_a", subs.get(s)))
+          .isEqualTo(b.service().queries().health("acct_a", subs.get(s)));
+      assertThat(a.service().queries().attempts("acct_a", subs.get(s), AttemptQuery.all()))
+          .isEqualTo(b.service().queries().attempts("acct_a", subs.get(s), AttemptQuery.all()));
     }
     // both hold partitions, so each had to ask the other for some keys
     assertThat(a.service().metrics().queriesForwarded()).isPositive();

@@ -70,7 +70,13 @@ class StatsTopologyTest {
   /** Records what it is asked to disable and answers as told. */
   static final class RecordingDisabler implements EndpointDisabler {
     final List<String> disabled = new ArrayList<>();
+    final Set<String> deleted = new java.util.HashSet<>();
     Result answer = Result.DISABLED;
+
+    @Override
+    public boolean isDeleted(String accountId, String subscriptionId) {
+      return deleted.contains(subscriptionId);
+    }
 
     @Override
     public Result disable(String accountId, String subscriptionId, String reason, Instant now) {
@@ -365,7 +371,7 @@ class StatsTopologyTest {
   }
 
   @Test
-  void aDisableRefusedForNowIsAskedAgainAndADeletedSubscriptionIsForgotten() {
+  void aDisableRefusedForNowIsAskedAgainAndTheHealthOfADeletedSubscriptionIsDropped() {
     pipe(attempt("acct_a", "sub_1", "evt_1", AttemptOutcome.TIMEOUT, null, 20, clock.instant()));
     disabler.answer = EndpointDisabler.Result.NOT_READY;
     clock.advance(POLICY.autoDisableAfter());
@@ -379,6 +385,15 @@ class StatsTopologyTest {
     assertThat(disabler.disabled).hasSize(2);
     assertThat(events.isEmpty()).isTrue();
     assertThat(reader.health("acct_a", "sub_1")).isEmpty();
+
+    // the health of a subscription deleted otherwise is dropped at the next evaluation
+    pipe(attempt("acct_a", "sub_2", "evt_1", AttemptOutcome.SUCCEEDED, 200, 20, clock.instant()));
+    driver.advanceWallClockTime(POLICY.evaluationInterval());
+    assertThat(reader.health("acct_a", "sub_2")).isPresent();
+    disabler.deleted.add("sub_2");
+    driver.advanceWallClockTime(POLICY.evaluationInterval());
+    assertThat(reader.health("acct_a", "sub_2")).isEmpty();
+    assertThat(reader.stats("acct_a", "sub_2", StatsWindow.HOUR).total().attempts()).isEqualTo(1);
   }
 
   @Test
