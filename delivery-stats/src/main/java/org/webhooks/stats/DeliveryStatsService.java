@@ -60,7 +60,8 @@ public final class DeliveryStatsService implements Service {
   private final Clock clock;
   private final StatsMetrics metrics = new StatsMetrics();
   private HostInfo self;
-  private SubscriptionView view;
+  // volatile: isReady() is polled by health checks from another thread
+  private volatile SubscriptionView view;
   private SubscriptionStore subscriptions;
   private volatile KafkaStreams streams;
   private volatile DeliveryStatsQueries routed;
