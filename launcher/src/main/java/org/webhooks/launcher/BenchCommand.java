@@ -219,7 +219,7 @@ final class BenchCommand implements Callable<Integer> {
         pathOfSubscription.put(s.getId(), BenchReceiver.HOOKS_PATH + i);
       }
     }
-    for (String name : Services.ALL) {
+    for (String name : Services.PIPELINE) {
       host.start(Services.create(name, config));
     }
     if (!host.awaitReady(READY_TIMEOUT)) {

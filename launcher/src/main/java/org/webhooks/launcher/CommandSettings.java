@@ -27,6 +27,9 @@ final class CommandSettings {
       Setting.CIRCUIT_PROBE_DELAY, Setting.SECRETS_KEY);
   /** What reads or writes signing secrets needs: the keys they are encrypted with. */
   private static final Set<Setting> SECRETS = EnumSet.of(Setting.SECRETS_KEY);
+  private static final Set<Setting> STATS = EnumSet.of(Setting.ATTEMPT_RETENTION, Setting.FAILING_WINDOW,
+      Setting.FAILING_MIN_ATTEMPTS, Setting.FAILING_SUCCESS_RATE, Setting.FAILING_CIRCUIT_OPEN,
+      Setting.AUTO_DISABLE_AFTER, Setting.ADVERTISED_HOST, Setting.INTERNAL_TOKEN);
 
   private static final Map<String, Set<Setting>> BY_COMMAND = Map.ofEntries(
       Map.entry("up", EnumSet.allOf(Setting.class)),
@@ -35,6 +38,8 @@ final class CommandSettings {
       Map.entry("fanout-stream", union(CONNECT, TOPICS, SERVICE)),
       Map.entry("delivery-worker", union(CONNECT, TOPICS, SERVICE, WORKER)),
       Map.entry("retry-scheduler", union(CONNECT, TOPICS, SERVICE)),
+      Map.entry("delivery-stats", union(CONNECT, TOPICS, SERVICE, STATS, SECRETS)),
+      Map.entry("attempts tail", CONNECT),
       Map.entry("topics", union(CONNECT, TOPICS)),
       Map.entry("publish", union(CONNECT, EnumSet.of(Setting.MAX_EVENT_BYTES))),
       Map.entry("simulate", union(CONNECT, EnumSet.of(Setting.MAX_EVENT_BYTES))),

@@ -78,7 +78,7 @@ final class DemoCommand implements Callable<Integer> {
         store.save(subscription);
       }
       receiver.verifyWith(subscription.getSecrets().get(0).getSecret());
-      for (String name : Services.ALL) {
+      for (String name : Services.PIPELINE) {
         host.start(Services.create(name, config));
       }
       if (!host.awaitReady(Duration.ofSeconds(waitSeconds))) {

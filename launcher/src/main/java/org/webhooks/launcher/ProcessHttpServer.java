@@ -82,6 +82,8 @@ final class ProcessHttpServer implements AutoCloseable {
             config.topicPrefix() + Services.DELIVERY_WORKER, config.topics().deliveries().name()));
         case Services.RETRY_SCHEDULER -> config.topics().retryTopics().forEach(t -> watched.add(
             new ConsumerLag.Watched(config.topicPrefix() + Services.RETRY_SCHEDULER, t.name())));
+        case Services.DELIVERY_STATS -> watched.add(new ConsumerLag.Watched(
+            config.topicPrefix() + Services.DELIVERY_STATS, config.topics().attempts().name()));
         default -> { }
       }
     }

@@ -27,7 +27,9 @@ abstract class ServiceCommand implements Callable<Integer> {
       // the HTTP port is bound before the service starts: a port in use then stops this process
       // before its worker, starting with the same instance id, could fence a running one
       Service service = Services.create(serviceName(), config);
-      host.closeLast(ProcessHttpServer.start(List.of(service), config));
+      ProcessHttpServer http = ProcessHttpServer.start(List.of(service), config);
+      host.closeLast(http);
+      Services.mountRoutes(service, http);
       host.start(service);
       return host.awaitShutdown() ? 0 : Webhooks.EXIT_FAILURE;
     }
@@ -60,6 +62,17 @@ abstract class ServiceCommand implements Callable<Integer> {
     @Override
     String serviceName() {
       return Services.RETRY_SCHEDULER;
+    }
+  }
+
+  /** {@code delivery-stats}. */
+  @Command(name = "delivery-stats", mixinStandardHelpOptions = true,
+      description = "Run delivery statistics: per-endpoint counts, latency, health and attempt index from "
+          + "webhook-attempts; operational events; auto-disable.")
+  static final class DeliveryStats extends ServiceCommand {
+    @Override
+    String serviceName() {
+      return Services.DELIVERY_STATS;
     }
   }
 }

@@ -7,6 +7,7 @@ import org.webhooks.scheduler.RetryScheduler;
 import org.webhooks.schemas.Service;
 import org.webhooks.schemas.Setting;
 import org.webhooks.schemas.WebhooksConfig;
+import org.webhooks.stats.DeliveryStatsService;
 import org.webhooks.worker.DeliveryWorker;
 
 /** The services the launcher can run, by name, in data-path order. */
@@ -15,7 +16,11 @@ final class Services {
   static final String FANOUT_STREAM = "fanout-stream";
   static final String DELIVERY_WORKER = "delivery-worker";
   static final String RETRY_SCHEDULER = "retry-scheduler";
-  static final List<String> ALL = List.of(FANOUT_STREAM, DELIVERY_WORKER, RETRY_SCHEDULER);
+  static final String DELIVERY_STATS = DeliveryStatsService.NAME;
+  /** The services that deliver events: what demo and bench run. */
+  static final List<String> PIPELINE = List.of(FANOUT_STREAM, DELIVERY_WORKER, RETRY_SCHEDULER);
+  /** Every service: what up runs by default. */
+  static final List<String> ALL = List.of(FANOUT_STREAM, DELIVERY_WORKER, RETRY_SCHEDULER, DELIVERY_STATS);
 
   private Services() {}
 
@@ -50,7 +55,18 @@ final class Services {
       case FANOUT_STREAM -> new FanoutService(config, config.dataDir().resolve("fanout-state"));
       case DELIVERY_WORKER -> new DeliveryWorker(config);
       case RETRY_SCHEDULER -> new RetryScheduler(config);
+      case DELIVERY_STATS -> new DeliveryStatsService(config, config.dataDir().resolve("delivery-stats-state"));
       default -> throw new IllegalArgumentException("unknown service " + name);
     };
+  }
+
+  /**
+   * Mounts the routes a service serves on the process's HTTP server, before the service starts: the
+   * internal query routes of delivery-stats, which also become its {@code application.server}.
+   */
+  static void mountRoutes(Service service, ProcessHttpServer http) {
+    if (service instanceof DeliveryStatsService stats) {
+      stats.serveQueries(http.router(), http.port());
+    }
   }
 }

@@ -53,6 +53,7 @@ final class UpCommand implements Callable<Integer> {
       ProcessHttpServer ops = ProcessHttpServer.start(created, config);
       host.closeLast(ops);
       for (Service s : created) {
+        Services.mountRoutes(s, ops);
         host.start(s);
       }
       spec.commandLine().getOut().printf(

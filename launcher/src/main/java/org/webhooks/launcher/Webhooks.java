@@ -16,7 +16,7 @@ import picocli.CommandLine.Model.CommandSpec;
     subcommands = {UpCommand.class, DemoCommand.class, PublishCommand.class, SubscriptionsCommand.class,
         DeadLettersCommand.class, TopicsCommand.class, SimulateCommand.class,
         ServiceCommand.FanoutStream.class, ServiceCommand.DeliveryWorker.class, ServiceCommand.RetryScheduler.class,
-        BenchCommand.class})
+        ServiceCommand.DeliveryStats.class, AttemptsCommand.class, BenchCommand.class})
 public final class Webhooks {
 
   /** Exit code of bad usage or bad input. */

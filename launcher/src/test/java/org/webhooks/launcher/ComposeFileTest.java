@@ -51,16 +51,22 @@ class ComposeFileTest {
   @SuppressWarnings("unchecked")
   void eachServiceRunsALauncherCommandAndTheWorkerScales() throws Exception {
     Map<String, Object> services = services();
-    assertThat(services).containsKeys("kafka", "registry", "topics", "fanout-stream", "delivery-worker");
+    assertThat(services).containsKeys("kafka", "registry", "topics", "fanout-stream", "delivery-worker",
+        "retry-scheduler", "delivery-stats");
     Set<String> commands = new CommandLine(new Webhooks()).getSubcommands().keySet();
-    for (String name : List.of("topics", "fanout-stream", "delivery-worker")) {
+    for (String name : List.of("topics", "fanout-stream", "delivery-worker", "retry-scheduler", "delivery-stats")) {
       Map<String, Object> s = (Map<String, Object>) services.get(name);
       List<String> command = (List<String>) s.get("command");
       assertThat(commands).contains(command.get(0));
       assertThat(s.get("environment")).isInstanceOf(Map.class);
     }
-    Map<String, Object> worker = (Map<String, Object>) services.get("delivery-worker");
-    assertThat(worker).doesNotContainKeys("container_name", "ports");
+    for (String scaled : List.of("delivery-worker", "delivery-stats")) {
+      assertThat((Map<String, Object>) services.get(scaled)).as(scaled).doesNotContainKeys("container_name", "ports");
+    }
+    Map<String, Object> statsEnv = (Map<String, Object>) ((Map<String, Object>) services.get("delivery-stats"))
+        .get("environment");
+    // instances forward queries to each other only with a shared token
+    assertThat(statsEnv).containsKey("WEBHOOKS_INTERNAL_TOKEN").containsKey("WEBHOOKS_BOOTSTRAP_SERVERS");
     Map<String, Object> registryEnv = (Map<String, Object>) ((Map<String, Object>) services.get("registry")).get("environment");
     assertThat(registryEnv).containsEntry("APICURIO_STORAGE_KIND", "kafkasql").containsEntry("APICURIO_KAFKASQL_TOPIC_RETENTION_MS", "-1");
   }

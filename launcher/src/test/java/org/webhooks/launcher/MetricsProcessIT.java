@@ -15,7 +15,10 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A running {@code up} answers /health and its /metrics counters move while {@code simulate} publishes. */
+/**
+ * A running {@code up} answers /health (every service, delivery-stats included) and its /metrics counters
+ * move while {@code simulate} publishes.
+ */
 class MetricsProcessIT {
 
   private static final Duration WAIT = Duration.ofSeconds(120);
@@ -42,7 +45,8 @@ class MetricsProcessIT {
       await().atMost(WAIT).untilAsserted(() -> {
         HttpResponse<String> health = get(base + "/health");
         assertThat(health.statusCode()).as(health.body()).isEqualTo(200);
-        assertThat(health.body()).contains("\"status\":\"UP\"").contains("\"delivery-worker\":\"UP\"");
+        assertThat(health.body()).contains("\"status\":\"UP\"").contains("\"delivery-worker\":\"UP\"")
+            .contains("\"delivery-stats\":\"UP\"");
       });
       String before = get(base + "/metrics").body();
       assertThat(before).contains("webhooks_fanout_events_total").contains("webhooks_consumer_lag");
@@ -67,6 +71,8 @@ class MetricsProcessIT {
             .isGreaterThan(value(before, "webhooks_deliveries_total{outcome=\"succeeded\"}"))
             .isEqualTo(receiver.requests().size());
         assertThat(value(after, "webhooks_attempt_latency_seconds_count")).isEqualTo(receiver.requests().size());
+        // delivery-stats, run by up too, read every attempt record
+        assertThat(value(after, "webhooks_stats_attempts_total")).isEqualTo(receiver.requests().size());
       });
       assertThat(receiver.requests()).isNotEmpty();
     }

@@ -191,7 +191,7 @@ class RetryIT {
   }
 
   private void startServices() {
-    for (String name : Services.ALL) {
+    for (String name : Services.PIPELINE) {
       Service s = Services.create(name, config);
       s.start();
       services.add(s);

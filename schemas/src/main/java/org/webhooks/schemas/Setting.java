@@ -29,7 +29,15 @@ public enum Setting {
   MAX_EVENT_BYTES("1048576", "Largest event, in bytes of the JSON body a receiver gets: publish refuses a larger line, the fanout dead-letters a larger event."),
   SECRETS_KEY("", "Keys that encrypt signing secrets at rest: comma-separated base64 of 32 bytes each; the first encrypts, all decrypt; empty = <data dir>/secrets.key, generated once."),
   INSTANCE_ID("", "Stable id of this instance, used in transactional ids; empty = the host name."),
-  SERVICES("all", "Services that up starts: all, none, or a list of fanout-stream,delivery-worker,retry-scheduler.");
+  SERVICES("all", "Services that up starts: all, none, or a list of fanout-stream,delivery-worker,retry-scheduler,delivery-stats."),
+  ATTEMPT_RETENTION("30d", "How long delivery-stats keeps each attempt in its attempt index (by subscription and by event)."),
+  FAILING_WINDOW("15m", "Window over which delivery-stats computes an endpoint's success rate for endpoint.failing and endpoint.recovered."),
+  FAILING_MIN_ATTEMPTS("10", "Fewest attempts in the window for a low success rate to count as failing."),
+  FAILING_SUCCESS_RATE("0.5", "An endpoint whose success rate over the window is below this (0 to 1) is failing."),
+  FAILING_CIRCUIT_OPEN("10m", "An endpoint whose circuit has been open this long is failing."),
+  AUTO_DISABLE_AFTER("5d", "An endpoint without a successful attempt for this long is disabled (0s = never); endpoint.failing warns at half of it."),
+  ADVERTISED_HOST("", "Host name or address at which other processes reach this one's HTTP port (delivery-stats queries); empty = the host name."),
+  INTERNAL_TOKEN("", "Shared secret delivery-stats instances send each other on their /internal routes; empty = those routes refuse every request.");
 
   private final String defaultValue;
   private final String doc;

@@ -7,6 +7,7 @@ import org.webhooks.schemas.avro.CallEvent;
 import org.webhooks.schemas.avro.DeadLetter;
 import org.webhooks.schemas.avro.DeliveryAttempt;
 import org.webhooks.schemas.avro.DeliveryTask;
+import org.webhooks.schemas.avro.OperationalEvent;
 import org.webhooks.schemas.avro.Subscription;
 
 /**
@@ -56,6 +57,14 @@ public final class Topics {
     return new Topic<>(prefix + "webhook-dead-letters", DeadLetter.getClassSchema());
   }
 
+  /**
+   * webhook-operational-events: key subscription id; endpoint.failing, endpoint.recovered,
+   * endpoint.disabled and message.attempt.exhausted, written by delivery-stats.
+   */
+  public Topic<OperationalEvent> operationalEvents() {
+    return new Topic<>(prefix + "webhook-operational-events", OperationalEvent.getClassSchema());
+  }
+
   /** @return the retry topic of one tier, e.g. {@code webhook-retry-5m}. */
   public Topic<DeliveryTask> retry(Duration tier) {
     return new Topic<>(prefix + "webhook-retry-" + Durations.format(tier), DeliveryTask.getClassSchema());
@@ -92,7 +101,7 @@ public final class Topics {
   public List<String> allNames() {
     List<String> names = new ArrayList<>(List.of(
         callEvents().name(), subscriptions().name(), deliveries().name(), attempts().name(),
-        deadLetters().name()));
+        deadLetters().name(), operationalEvents().name()));
     retryTopics().forEach(t -> names.add(t.name()));
     return names;
   }

@@ -119,6 +119,12 @@ public record WebhooksConfig(Map<Setting, String> values, Map<String, String> ka
     registryPort();
     targetPolicy();
     secretsKeys();
+    attemptRetention();
+    failingWindow();
+    failingMinAttempts();
+    failingSuccessRate();
+    failingCircuitOpen();
+    autoDisableAfter();
   }
 
   /** @return the raw value of a setting ("" = empty). */
@@ -257,6 +263,71 @@ public record WebhooksConfig(Map<Setting, String> values, Map<String, String> ka
     return keys;
   }
 
+  /** @return how long the attempt index keeps an attempt; at least 1 minute. */
+  public Duration attemptRetention() {
+    return durationSetting(Setting.ATTEMPT_RETENTION, Duration.ofMinutes(1));
+  }
+
+  /** @return the window of the success rate that makes an endpoint failing; at least 1 second. */
+  public Duration failingWindow() {
+    return durationSetting(Setting.FAILING_WINDOW, Duration.ofSeconds(1));
+  }
+
+  /** @return the fewest attempts in the window for a low success rate to count. */
+  public int failingMinAttempts() {
+    return intSetting(Setting.FAILING_MIN_ATTEMPTS, 1, 1_000_000);
+  }
+
+  /** @return the success rate (0..1) under which an endpoint with enough attempts is failing. */
+  public double failingSuccessRate() {
+    String raw = get(Setting.FAILING_SUCCESS_RATE).trim();
+    try {
+      double v = Double.parseDouble(raw);
+      if (!(v >= 0 && v <= 1)) {
+        throw new SettingException(Setting.FAILING_SUCCESS_RATE, "'" + raw + "' is out of range 0..1");
+      }
+      return v;
+    } catch (NumberFormatException e) {
+      throw new SettingException(Setting.FAILING_SUCCESS_RATE, "'" + raw + "' is not a number such as 0.5");
+    }
+  }
+
+  /** @return how long an endpoint's circuit stays open before the endpoint counts as failing; at least 1 second. */
+  public Duration failingCircuitOpen() {
+    return durationSetting(Setting.FAILING_CIRCUIT_OPEN, Duration.ofSeconds(1));
+  }
+
+  /**
+   * @return how long an endpoint may go without a successful attempt before it is disabled; zero =
+   *     never disabled; otherwise at least 2 seconds (endpoint.failing warns at half of it)
+   */
+  public Duration autoDisableAfter() {
+    Duration d = durationSetting(Setting.AUTO_DISABLE_AFTER, Duration.ZERO);
+    if (!d.isZero() && d.compareTo(Duration.ofSeconds(2)) < 0) {
+      throw new SettingException(Setting.AUTO_DISABLE_AFTER, "'" + get(Setting.AUTO_DISABLE_AFTER)
+          + "' is shorter than 2s (write 0s to never disable)");
+    }
+    return d;
+  }
+
+  /** @return the host other processes reach this one at: the setting, else the host name. */
+  public String advertisedHost() {
+    String host = get(Setting.ADVERTISED_HOST).trim();
+    if (!host.isEmpty()) {
+      return host;
+    }
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (Exception e) {
+      return "localhost";
+    }
+  }
+
+  /** @return the shared secret of the internal routes, "" when none is set. */
+  public String internalToken() {
+    return get(Setting.INTERNAL_TOKEN).trim();
+  }
+
   /** @return the instance id used in transactional ids: the setting, else the host name. */
   public String instanceId() {
     String id = get(Setting.INSTANCE_ID).trim();
@@ -273,6 +344,19 @@ public record WebhooksConfig(Map<Setting, String> values, Map<String, String> ka
   /** @return the topics of this configuration (names with the prefix). */
   public Topics topics() {
     return new Topics(topicPrefix(), retrySchedule());
+  }
+
+  private Duration durationSetting(Setting s, Duration min) {
+    Duration d;
+    try {
+      d = Durations.parse(get(s));
+    } catch (IllegalArgumentException e) {
+      throw new SettingException(s, e.getMessage());
+    }
+    if (d.compareTo(min) < 0) {
+      throw new SettingException(s, "'" + get(s) + "' is shorter than " + Durations.format(min));
+    }
+    return d;
   }
 
   private int intSetting(Setting s, int min, int max) {

@@ -57,6 +57,14 @@ class WebhooksConfigTest {
     assertThat(config.retrySchedule().maxAttempts()).isEqualTo(10);
     assertThat(config.dataDir().toString()).isEqualTo("./data");
     assertThat(config.kafkaProperties()).isEmpty();
+    assertThat(config.attemptRetention()).isEqualTo(Duration.ofDays(30));
+    assertThat(config.failingWindow()).isEqualTo(Duration.ofMinutes(15));
+    assertThat(config.failingMinAttempts()).isEqualTo(10);
+    assertThat(config.failingSuccessRate()).isEqualTo(0.5);
+    assertThat(config.failingCircuitOpen()).isEqualTo(Duration.ofMinutes(10));
+    assertThat(config.autoDisableAfter()).isEqualTo(Duration.ofDays(5));
+    assertThat(config.with(Setting.AUTO_DISABLE_AFTER, "0s").autoDisableAfter()).isZero();
+    assertThat(config.internalToken()).isEmpty();
   }
 
   @Test
@@ -126,7 +134,15 @@ class WebhooksConfigTest {
       "KAFKA_PORT,x,'x'",
       "CONTROLLER_PORT,99999,'99999'",
       "REGISTRY_PORT,'',not a whole number",
-      "ALLOWED_TARGETS,'receiver.test,host:8080','host:8080'"})
+      "ALLOWED_TARGETS,'receiver.test,host:8080','host:8080'",
+      "ATTEMPT_RETENTION,30,'30'",
+      "ATTEMPT_RETENTION,10s,shorter than 1m",
+      "FAILING_WINDOW,500ms,shorter than 1s",
+      "FAILING_MIN_ATTEMPTS,0,1..1000000",
+      "FAILING_SUCCESS_RATE,1.5,0..1",
+      "FAILING_SUCCESS_RATE,half,not a number",
+      "FAILING_CIRCUIT_OPEN,soon,'soon'",
+      "AUTO_DISABLE_AFTER,1s,shorter than 2s"})
   void a_bad_value_names_the_flag_and_the_variable(Setting setting, String value, String problem) {
     assertThatThrownBy(() -> WebhooksConfig.resolve(Map.of(), Map.of(setting.envName(), value), List.of()))
         .isInstanceOf(SettingException.class)

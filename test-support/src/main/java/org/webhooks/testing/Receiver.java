@@ -19,7 +19,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A real HTTP server standing in for customer endpoints: records every request with a number from
  * a shared sequence (so that tests can order events causally), and answers per path as told:
- * a status, a redirect, not at all (held until released), or a sequence of these in turn.
+ * a status, a redirect, not at all (held until released), any of these after a delay, or a sequence
+ * of these in turn.
  */
 public final class Receiver implements AutoCloseable {
 
@@ -40,7 +41,7 @@ public final class Receiver implements AutoCloseable {
   }
 
   /** What a path answers. */
-  public sealed interface Answer permits Status, Redirect, Hold, Sequence {}
+  public sealed interface Answer permits Status, Redirect, Hold, Sequence, Delayed {}
 
   /**
    * Answer with a status, a body and extra response headers.
@@ -58,6 +59,9 @@ public final class Receiver implements AutoCloseable {
 
   /** Do not answer until {@link #releaseHeld} (or the client gives up). */
   public record Hold() implements Answer {}
+
+  /** Answer {@code then} after {@code millis} ms (a slow endpoint of known latency). */
+  public record Delayed(long millis, Answer then) implements Answer {}
 
   /** Answer the n-th request with the n-th answer; the last one answers every request after. */
   public record Sequence(List<Answer> answers, AtomicInteger next) implements Answer {
@@ -151,24 +155,32 @@ public final class Receiver implements AutoCloseable {
       String path = request.path();
       received.add(new Received(sequence.incrementAndGet(), path, headers, body.getBytes(),
           System.currentTimeMillis()));
-      Answer answer = answers.getOrDefault(path, new Status(200, "ok"));
-      if (answer instanceof Sequence seq) {
-        answer = seq.take();
-      }
-      if (answer instanceof Status s) {
-        s.headers().forEach(request.response()::putHeader);
-        request.response().setStatusCode(s.code()).end(s.body());
-      } else if (answer instanceof Redirect r) {
-        request.response().setStatusCode(302).putHeader("location", r.location()).end();
-      } else {
-        held.add(request);
-        request.response().closeHandler(v -> {
-          if (held.remove(request)) {
-            heldClosed.add(sequence.incrementAndGet());
-          }
-        });
-      }
+      respond(request, answers.getOrDefault(path, new Status(200, "ok")));
     });
+  }
+
+  private void respond(HttpServerRequest request, Answer answer) {
+    if (answer instanceof Sequence seq) {
+      respond(request, seq.take());
+    } else if (answer instanceof Delayed d) {
+      if (d.millis() <= 0) {
+        respond(request, d.then());
+      } else {
+        vertx.setTimer(d.millis(), t -> respond(request, d.then()));
+      }
+    } else if (answer instanceof Status s) {
+      s.headers().forEach(request.response()::putHeader);
+      request.response().setStatusCode(s.code()).end(s.body());
+    } else if (answer instanceof Redirect r) {
+      request.response().setStatusCode(302).putHeader("location", r.location()).end();
+    } else {
+      held.add(request);
+      request.response().closeHandler(v -> {
+        if (held.remove(request)) {
+          heldClosed.add(sequence.incrementAndGet());
+        }
+      });
+    }
   }
 
   @Override
