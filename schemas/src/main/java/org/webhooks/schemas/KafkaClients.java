@@ -34,6 +34,8 @@ public final class KafkaClients {
   private static final Logger LOG = LoggerFactory.getLogger(KafkaClients.class);
   /** Dead letters are kept 90 days: long enough to notice, fix and redeliver. */
   private static final long DEAD_LETTER_RETENTION_MS = 90L * 24 * 3600 * 1000;
+  /** Idempotency keys are honoured 24 hours (as Stripe's), ms: their topic deletes older records. */
+  public static final long IDEMPOTENCY_RETENTION_MS = 24L * 3600 * 1000;
   /**
    * Room a record needs beyond the event it carries, bytes: ids, timestamps, the reason of a dead
    * letter, record and batch headers.
@@ -79,8 +81,9 @@ public final class KafkaClients {
   /**
    * Creates every topic of {@link Topics#allNames()} that does not exist yet, with
    * {@link WebhooksConfig#partitions()} partitions and the record limit of
-   * {@link WebhooksConfig#maxEventBytes()} ({@code max.message.bytes}): subscriptions compacted, dead
-   * letters with long retention, the rest with the broker's defaults. Of an existing topic only a
+   * {@link WebhooksConfig#maxEventBytes()} ({@code max.message.bytes}): subscriptions and API keys
+   * compacted, idempotency keys compacted and deleted after 24 h, dead letters with long retention,
+   * the rest with the broker's defaults. Of an existing topic only a
    * record limit below that is raised (a larger {@code WEBHOOKS_MAX_EVENT_BYTES} then takes effect
    * without recreating topics); a limit that cannot be raised is logged and left.
    *
@@ -100,8 +103,12 @@ public final class KafkaClients {
           continue;
         }
         Map<String, String> cfg = new HashMap<>();
-        if (name.equals(topics.subscriptions().name())) {
+        if (name.equals(topics.subscriptions().name()) || name.equals(topics.apiKeys().name())) {
           cfg.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
+        } else if (name.equals(topics.idempotencyKeys().name())) {
+          cfg.put(TopicConfig.CLEANUP_POLICY_CONFIG,
+              TopicConfig.CLEANUP_POLICY_COMPACT + "," + TopicConfig.CLEANUP_POLICY_DELETE);
+          cfg.put(TopicConfig.RETENTION_MS_CONFIG, Long.toString(IDEMPOTENCY_RETENTION_MS));
         } else if (name.equals(topics.deadLetters().name())) {
           cfg.put(TopicConfig.RETENTION_MS_CONFIG, Long.toString(DEAD_LETTER_RETENTION_MS));
         }

@@ -28,7 +28,8 @@ public enum Setting {
   CIRCUIT_PROBE_DELAY("30s", "How long an open circuit parks an endpoint's tasks before one request probes it."),
   MAX_EVENT_BYTES("1048576", "Largest event, in bytes of the JSON body a receiver gets: publish refuses a larger line, the fanout dead-letters a larger event."),
   INSTANCE_ID("", "Stable id of this instance, used in transactional ids; empty = the host name."),
-  SERVICES("all", "Services that up starts: all, none, or a list of fanout-stream,delivery-worker,retry-scheduler.");
+  SECRET_ROTATION_GRACE("24h", "How long a rotated-out signing secret keeps signing beside the new one before it is removed."),
+  SERVICES("all", "Services that up starts: all, none, or a list of fanout-stream,delivery-worker,retry-scheduler,control-plane.");
 
   private final String defaultValue;
   private final String doc;
