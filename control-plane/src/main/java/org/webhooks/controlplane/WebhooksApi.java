@@ -197,7 +197,7 @@ final class WebhooksApi {
 
   private ApiResponse delete(Call call) {
     Subscription current = owned(call);
-    awaitRead(repository.delete(current));
+    awaitRead(repository.delete(current.getId()));
     LOG.info("subscription {} of account {} deleted by key {}", current.getId(), current.getAccountId(),
         call.caller().keyId());
     return ApiResponse.of(204, null);

@@ -55,6 +55,7 @@ final class UpCommand implements Callable<Integer> {
       for (Service s : created) {
         host.start(s);
       }
+      Services.mountRoutes(created, ops);
       spec.commandLine().getOut().printf(
           "webhooks up: kafka %s, registry %s, services %s, health http://127.0.0.1:%d/health (Ctrl-C to stop)%n",
           config.bootstrapServers(), config.registryUrl(), services.isEmpty() ? "none" : String.join(",", services),

@@ -14,8 +14,9 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "webhooks", mixinStandardHelpOptions = true, version = "webhooks 0.1.0",
     description = "Kafka-native webhook delivery for call events.",
     subcommands = {UpCommand.class, DemoCommand.class, PublishCommand.class, SubscriptionsCommand.class,
-        DeadLettersCommand.class, TopicsCommand.class, SimulateCommand.class,
+        DeadLettersCommand.class, ApiKeysCommand.class, TopicsCommand.class, SimulateCommand.class,
         ServiceCommand.FanoutStream.class, ServiceCommand.DeliveryWorker.class, ServiceCommand.RetryScheduler.class,
+        ServiceCommand.ControlPlane.class,
         BenchCommand.class})
 public final class Webhooks {
 

@@ -102,12 +102,14 @@ public final class SubscriptionRepository {
   }
 
   /**
-   * Deletes a subscription (a tombstone): no more deliveries, pending ones end as cancelled.
+   * Deletes a subscription (a tombstone): no more deliveries, pending ones end as cancelled. It also
+   * clears a record that cannot be read.
    *
+   * @param id the subscription id, checked to exist by the caller
    * @return where the tombstone was written
    * @throws IllegalStateException when the write fails
    */
-  public RecordMetadata delete(Subscription current) {
-    return store.delete(current.getId());
+  public RecordMetadata delete(String id) {
+    return store.delete(id);
   }
 }
