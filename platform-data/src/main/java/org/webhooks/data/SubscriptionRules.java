@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.webhooks.schemas.AvroTrust;
 import org.webhooks.schemas.EventTypes;
 import org.webhooks.schemas.TargetPolicy;
 import org.webhooks.schemas.WebhookSecret;
@@ -25,6 +26,11 @@ import org.webhooks.schemas.avro.Subscription;
  * is an {@link InvalidSubscriptionException} whose message starts with the field it is about.
  */
 public final class SubscriptionRules {
+
+  static {
+    // copying a Subscription (Subscription.newBuilder(other)) loads its nested records by name
+    AvroTrust.install();
+  }
 
   private static final SecureRandom RANDOM = new SecureRandom();
 
