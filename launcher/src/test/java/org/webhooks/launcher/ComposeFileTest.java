@@ -53,7 +53,7 @@ class ComposeFileTest {
     Map<String, Object> services = services();
     assertThat(services).containsKeys("kafka", "registry", "topics", "fanout-stream", "delivery-worker");
     Set<String> commands = new CommandLine(new Webhooks()).getSubcommands().keySet();
-    for (String name : List.of("topics", "fanout-stream", "delivery-worker")) {
+    for (String name : List.of("topics", "fanout-stream", "delivery-worker", "control-plane")) {
       Map<String, Object> s = (Map<String, Object>) services.get(name);
       List<String> command = (List<String>) s.get("command");
       assertThat(commands).contains(command.get(0));
