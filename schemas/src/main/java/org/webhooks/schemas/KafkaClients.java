@@ -14,6 +14,8 @@ import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.slf4j.Logger;
@@ -117,6 +119,7 @@ public final class KafkaClients {
       }
       if (!missing.isEmpty()) {
         admin.createTopics(missing).all().get();
+        awaitLeaders(admin, missing);
         LOG.info("created {} topics with {} partitions", missing.size(), config.partitions());
       }
       raiseRecordLimits(admin, config, present);
@@ -129,6 +132,25 @@ public final class KafkaClients {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while creating topics", e);
     }
+  }
+
+  /**
+   * Waits until every partition of the topics just created has a leader that takes requests. A
+   * broker answers metadata with the new leader a moment before that leader accepts writes; an
+   * idempotent producer whose first request to a partition is refused then (NOT_LEADER_OR_FOLLOWER)
+   * while a later one is accepted retries the first forever with OUT_OF_ORDER_SEQUENCE_NUMBER and
+   * loses it (KAFKA-15591). Listing offsets needs the leader itself, and the admin client retries it
+   * until the leader answers.
+   */
+  private static void awaitLeaders(Admin admin, List<NewTopic> created)
+      throws InterruptedException, ExecutionException {
+    Map<TopicPartition, OffsetSpec> partitions = new HashMap<>();
+    for (NewTopic t : created) {
+      for (int p = 0; p < t.numPartitions(); p++) {
+        partitions.put(new TopicPartition(t.name(), p), OffsetSpec.latest());
+      }
+    }
+    admin.listOffsets(partitions).all().get();
   }
 
   /** @return the {@code max.message.bytes} topic {@code name} needs */
