@@ -1,5 +1,6 @@
 package org.webhooks.schemas;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -16,6 +17,7 @@ import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.slf4j.Logger;
@@ -36,6 +38,9 @@ public final class KafkaClients {
   private static final Logger LOG = LoggerFactory.getLogger(KafkaClients.class);
   /** Dead letters are kept 90 days: long enough to notice, fix and redeliver. */
   private static final long DEAD_LETTER_RETENTION_MS = 90L * 24 * 3600 * 1000;
+  /** Longest wait for the leaders of topics just created. */
+  private static final Duration LEADER_WAIT = Duration.ofSeconds(30);
+  private static final long LEADER_POLL_MS = 50;
   /** Idempotency keys are honoured 24 hours (as Stripe's), ms: their topic deletes older records. */
   public static final long IDEMPOTENCY_RETENTION_MS = 24L * 3600 * 1000;
   /**
@@ -139,8 +144,8 @@ public final class KafkaClients {
    * broker answers metadata with the new leader a moment before that leader accepts writes; an
    * idempotent producer whose first request to a partition is refused then (NOT_LEADER_OR_FOLLOWER)
    * while a later one is accepted retries the first forever with OUT_OF_ORDER_SEQUENCE_NUMBER and
-   * loses it (KAFKA-15591). Listing offsets needs the leader itself, and the admin client retries it
-   * until the leader answers.
+   * loses it (KAFKA-15591). Listing offsets needs the leader itself; while the topic is not known yet
+   * or its leader not ready, that is a retriable error, and it is asked again.
    */
   private static void awaitLeaders(Admin admin, List<NewTopic> created)
       throws InterruptedException, ExecutionException {
@@ -150,7 +155,18 @@ public final class KafkaClients {
         partitions.put(new TopicPartition(t.name(), p), OffsetSpec.latest());
       }
     }
-    admin.listOffsets(partitions).all().get();
+    long deadline = System.nanoTime() + LEADER_WAIT.toNanos();
+    while (true) {
+      try {
+        admin.listOffsets(partitions).all().get();
+        return;
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof RetriableException) || System.nanoTime() > deadline) {
+          throw e;
+        }
+        Thread.sleep(LEADER_POLL_MS);
+      }
+    }
   }
 
   /** @return the {@code max.message.bytes} topic {@code name} needs */
