@@ -27,10 +27,11 @@ abstract class ServiceCommand implements Callable<Integer> {
       // the HTTP port is bound before the service starts: a port in use then stops this process
       // before its worker, starting with the same instance id, could fence a running one
       Service service = Services.create(serviceName(), config);
-      ProcessHttpServer http = ProcessHttpServer.start(List.of(service), config);
-      host.closeLast(http);
-      Services.mountRoutes(service, http);
+      ProcessHttpServer server = ProcessHttpServer.start(List.of(service), config);
+      host.closeLast(server);
+      Services.mountRoutesBeforeStart(service, server);
       host.start(service);
+      Services.mountRoutes(List.of(service), server);
       return host.awaitShutdown() ? 0 : Webhooks.EXIT_FAILURE;
     }
   }
@@ -73,6 +74,16 @@ abstract class ServiceCommand implements Callable<Integer> {
     @Override
     String serviceName() {
       return Services.DELIVERY_STATS;
+    }
+  }
+
+  /** {@code control-plane}. */
+  @Command(name = "control-plane", mixinStandardHelpOptions = true,
+      description = "Run the control plane: the REST API (/v1, /openapi.json) beside /health and /metrics.")
+  static final class ControlPlane extends ServiceCommand {
+    @Override
+    String serviceName() {
+      return Services.CONTROL_PLANE;
     }
   }
 }

@@ -2,6 +2,7 @@ package org.webhooks.launcher;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.webhooks.controlplane.ControlPlane;
 import org.webhooks.fanout.FanoutService;
 import org.webhooks.scheduler.RetryScheduler;
 import org.webhooks.schemas.Service;
@@ -17,10 +18,12 @@ final class Services {
   static final String DELIVERY_WORKER = "delivery-worker";
   static final String RETRY_SCHEDULER = "retry-scheduler";
   static final String DELIVERY_STATS = DeliveryStatsService.NAME;
+  static final String CONTROL_PLANE = ControlPlane.NAME;
   /** The services that deliver events: what demo and bench run. */
   static final List<String> PIPELINE = List.of(FANOUT_STREAM, DELIVERY_WORKER, RETRY_SCHEDULER);
-  /** Every service: what up runs by default. */
-  static final List<String> ALL = List.of(FANOUT_STREAM, DELIVERY_WORKER, RETRY_SCHEDULER, DELIVERY_STATS);
+  /** Every service, in data-path order: what {@code up --services all} runs. */
+  static final List<String> ALL = List.of(FANOUT_STREAM, DELIVERY_WORKER, RETRY_SCHEDULER, DELIVERY_STATS,
+      CONTROL_PLANE);
 
   private Services() {}
 
@@ -56,17 +59,30 @@ final class Services {
       case DELIVERY_WORKER -> new DeliveryWorker(config);
       case RETRY_SCHEDULER -> new RetryScheduler(config);
       case DELIVERY_STATS -> new DeliveryStatsService(config, config.dataDir().resolve("delivery-stats-state"));
+      case CONTROL_PLANE -> new ControlPlane(config);
       default -> throw new IllegalArgumentException("unknown service " + name);
     };
   }
 
   /**
-   * Mounts the routes a service serves on the process's HTTP server, before the service starts: the
-   * internal query routes of delivery-stats, which also become its {@code application.server}.
+   * Mounts the routes a service serves on the process's HTTP server that must exist before it starts:
+   * the internal query routes of delivery-stats, which also become its {@code application.server}.
    */
-  static void mountRoutes(Service service, ProcessHttpServer http) {
+  static void mountRoutesBeforeStart(Service service, ProcessHttpServer http) {
     if (service instanceof DeliveryStatsService stats) {
       stats.serveQueries(http.router(), http.port());
+    }
+  }
+
+  /**
+   * Mounts the routes of the started services that serve HTTP once started (the control plane) on
+   * the process's one server.
+   */
+  static void mountRoutes(List<Service> started, ProcessHttpServer server) {
+    for (Service s : started) {
+      if (s instanceof ControlPlane controlPlane) {
+        controlPlane.mount(server.vertx(), server.router());
+      }
     }
   }
 }

@@ -2,15 +2,23 @@ package org.webhooks.launcher;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vertx.core.Vertx;
 import java.io.PrintWriter;
+import java.time.Clock;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import org.webhooks.client.EndpointClient;
+import org.webhooks.controlplane.TestEvents;
+import org.webhooks.data.SubscriptionDraft;
+import org.webhooks.data.SubscriptionPatch;
+import org.webhooks.data.SubscriptionRepository;
 import org.webhooks.data.SubscriptionRules;
 import org.webhooks.data.SubscriptionStore;
 import org.webhooks.schemas.WebhooksConfig;
+import org.webhooks.schemas.avro.SigningSecret;
 import org.webhooks.schemas.avro.Subscription;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -18,15 +26,31 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code subscriptions add|list|delete|reencrypt}: manage webhook endpoints on the compacted topic. */
+/**
+ * {@code subscriptions add|list|update|rotate-secret|test|delete|reencrypt}: manage webhook endpoints on
+ * the compacted topic, through the same operations and rules as the control plane
+ * ({@link SubscriptionRepository}).
+ */
 @Command(name = "subscriptions", mixinStandardHelpOptions = true, description = "Manage webhook subscriptions.",
-    subcommands = {SubscriptionsCommand.Add.class, SubscriptionsCommand.ListCmd.class, SubscriptionsCommand.Delete.class,
+    subcommands = {SubscriptionsCommand.Add.class, SubscriptionsCommand.ListCmd.class, SubscriptionsCommand.Update.class,
+        SubscriptionsCommand.RotateSecret.class, SubscriptionsCommand.Test.class, SubscriptionsCommand.Delete.class,
         SubscriptionsReencryptCommand.class})
 final class SubscriptionsCommand {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private SubscriptionsCommand() {}
+
+  /** @return the operations over {@code store}, looking subscriptions up by reading the topic. */
+  static SubscriptionRepository repository(SubscriptionStore store, WebhooksConfig config) {
+    return new SubscriptionRepository(store, store::find, config.targetPolicy(), config.secretRotationGrace(),
+        Clock.systemUTC());
+  }
+
+  /** @return the subscription, or a usage error naming the ID. */
+  static Subscription existing(SubscriptionRepository repository, String id) {
+    return repository.find(id).orElseThrow(() -> new IllegalArgumentException("ID: no subscription " + id));
+  }
 
   /** JSON of a subscription as the CLI prints it; the secret only when asked (at creation). */
   static ObjectNode toJson(Subscription s, boolean withSecret) {
@@ -72,10 +96,12 @@ final class SubscriptionsCommand {
     @Override
     public Integer call() {
       WebhooksConfig config = SettingsOptions.resolve(spec);
-      Subscription s = SubscriptionRules.newSubscription(account, url, events, secret, filter,
-          config.targetPolicy(), Instant.now());
+      SubscriptionDraft draft = SubscriptionDraft.of(account, url, events, secret, filter);
+      // checked before looking for a stack, so that a bad subscription is refused even without one
+      SubscriptionRules.newSubscription(draft, config.targetPolicy(), Instant.now());
+      Subscription s;
       try (SubscriptionStore store = new SubscriptionStore(StackConnection.resolve(config, spec.commandLine().getErr()))) {
-        store.save(s);
+        s = repository(store, config).create(draft).subscription();
       }
       spec.commandLine().getOut().println(toJson(s, true));
       return 0;
@@ -136,13 +162,163 @@ final class SubscriptionsCommand {
     public Integer call() {
       WebhooksConfig config = StackConnection.resolve(SettingsOptions.resolve(spec), spec.commandLine().getErr());
       try (SubscriptionStore store = new SubscriptionStore(config)) {
+        // an unreadable record exists too, and deleting it is how it is cleared
         if (!store.exists(id)) {
           throw new IllegalArgumentException("ID: no subscription " + id);
         }
-        store.delete(id);
+        repository(store, config).delete(id);
       }
       spec.commandLine().getOut().println("deleted " + id);
       return 0;
+    }
+  }
+
+  /** {@code subscriptions update ID}. */
+  @Command(name = "update", mixinStandardHelpOptions = true,
+      description = "Change a subscription: each option given replaces the stored value; prints it as JSON (without "
+          + "its secret).")
+  static final class Update implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "ID", description = "Subscription id.")
+    String id;
+
+    @Option(names = "--url", description = "Endpoint URL.")
+    String url;
+
+    @Option(names = "--events", split = ",", description = "Event types, comma-separated.")
+    List<String> events;
+
+    @Option(names = "--filter", description = "Attribute filter expression; an empty one removes the filter.")
+    String filter;
+
+    @Option(names = "--description", description = "Free text; an empty one removes it.")
+    String description;
+
+    @Option(names = "--enabled", arity = "1", description = "true or false; enabling clears the reason of a disable.")
+    Boolean enabled;
+
+    @Option(names = "--rate-limit", description = "Requests per second at most, or none.")
+    String rateLimit;
+
+    @Option(names = "--header", description = "A custom request header NAME=VALUE (repeatable; replaces them all).")
+    Map<String, String> headers;
+
+    @Option(names = "--metadata", description = "A metadata pair KEY=VALUE (repeatable; replaces them all).")
+    Map<String, String> metadata;
+
+    @Override
+    public Integer call() {
+      SubscriptionPatch patch = SubscriptionPatch.none();
+      if (url != null) {
+        patch = patch.withUrl(url);
+      }
+      if (events != null) {
+        patch = patch.withEventTypes(events);
+      }
+      if (filter != null) {
+        patch = patch.withFilter(filter);
+      }
+      if (description != null) {
+        patch = patch.withDescription(description);
+      }
+      if (enabled != null) {
+        patch = patch.withEnabled(enabled);
+      }
+      if (rateLimit != null) {
+        patch = patch.withRateLimit(rateLimit(rateLimit));
+      }
+      if (headers != null) {
+        patch = patch.withHeaders(headers);
+      }
+      if (metadata != null) {
+        patch = patch.withMetadata(metadata);
+      }
+      WebhooksConfig config = StackConnection.resolve(SettingsOptions.resolve(spec), spec.commandLine().getErr());
+      Subscription s;
+      try (SubscriptionStore store = new SubscriptionStore(config)) {
+        SubscriptionRepository repository = repository(store, config);
+        s = repository.update(existing(repository, id), patch).subscription();
+      }
+      spec.commandLine().getOut().println(toJson(s, false));
+      return 0;
+    }
+
+    private static Integer rateLimit(String text) {
+      if (text.equals("none")) {
+        return null;
+      }
+      try {
+        return Integer.valueOf(text);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("rate_limit: '" + text + "' is not a whole number or none");
+      }
+    }
+  }
+
+  /** {@code subscriptions rotate-secret ID}. */
+  @Command(name = "rotate-secret", mixinStandardHelpOptions = true,
+      description = "Rotate the signing secret; the previous one keeps signing for --secret-rotation-grace. Prints "
+          + "{\"id\", \"secret\", \"previous_secrets_expire_at\"} (the secret only here).")
+  static final class RotateSecret implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "ID", description = "Subscription id.")
+    String id;
+
+    @Option(names = "--secret", description = "The new secret, whsec_ + base64 of 24-64 bytes; generated when absent.")
+    String secret;
+
+    @Override
+    public Integer call() {
+      WebhooksConfig config = StackConnection.resolve(SettingsOptions.resolve(spec), spec.commandLine().getErr());
+      Subscription s;
+      try (SubscriptionStore store = new SubscriptionStore(config)) {
+        SubscriptionRepository repository = repository(store, config);
+        s = repository.rotateSecret(existing(repository, id), secret).subscription();
+      }
+      List<SigningSecret> secrets = s.getSecrets();
+      ObjectNode node = JSON.createObjectNode();
+      node.put("id", s.getId());
+      node.put("secret", secrets.get(secrets.size() - 1).getSecret());
+      node.put("previous_secrets_expire_at", secrets.stream().map(SigningSecret::getExpiresAt)
+          .filter(java.util.Objects::nonNull).max(java.util.Comparator.naturalOrder()).map(Object::toString)
+          .orElse(null));
+      spec.commandLine().getOut().println(node);
+      return 0;
+    }
+  }
+
+  /** {@code subscriptions test ID}. */
+  @Command(name = "test", mixinStandardHelpOptions = true,
+      description = "Send the example event of a type to the endpoint now, signed like a real delivery; prints the "
+          + "outcome as JSON. Exit 0 when the endpoint answered 2xx, 1 otherwise.")
+  static final class Test implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "ID", description = "Subscription id.")
+    String id;
+
+    @Option(names = "--event-type", description = "The example to send; default: the subscription's first event type.")
+    String eventType;
+
+    @Override
+    public Integer call() throws Exception {
+      WebhooksConfig config = StackConnection.resolve(SettingsOptions.resolve(spec), spec.commandLine().getErr());
+      Subscription s;
+      try (SubscriptionStore store = new SubscriptionStore(config)) {
+        s = existing(repository(store, config), id);
+      }
+      Vertx vertx = Vertx.vertx();
+      TestEvents.Outcome outcome;
+      try (EndpointClient client = new EndpointClient(vertx, config.targetPolicy(), config.httpTimeout(), 1)) {
+        outcome = new TestEvents(client, Clock.systemUTC()).send(s, eventType)
+            .get(config.httpTimeout().toMillis() + 5_000, TimeUnit.MILLISECONDS);
+      } finally {
+        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      }
+      spec.commandLine().getOut().println(outcome.toJson());
+      return outcome.result().succeeded() ? 0 : Webhooks.EXIT_FAILURE;
     }
   }
 

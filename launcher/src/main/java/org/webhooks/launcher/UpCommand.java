@@ -53,9 +53,10 @@ final class UpCommand implements Callable<Integer> {
       ProcessHttpServer ops = ProcessHttpServer.start(created, config);
       host.closeLast(ops);
       for (Service s : created) {
-        Services.mountRoutes(s, ops);
+        Services.mountRoutesBeforeStart(s, ops);
         host.start(s);
       }
+      Services.mountRoutes(created, ops);
       spec.commandLine().getOut().printf(
           "webhooks up: kafka %s, registry %s, services %s, health http://127.0.0.1:%d/health (Ctrl-C to stop)%n",
           config.bootstrapServers(), config.registryUrl(), services.isEmpty() ? "none" : String.join(",", services),

@@ -14,9 +14,10 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "webhooks", mixinStandardHelpOptions = true, version = "webhooks 0.1.0",
     description = "Kafka-native webhook delivery for call events.",
     subcommands = {UpCommand.class, DemoCommand.class, PublishCommand.class, SubscriptionsCommand.class,
-        DeadLettersCommand.class, TopicsCommand.class, SimulateCommand.class,
+        DeadLettersCommand.class, ApiKeysCommand.class, TopicsCommand.class, SimulateCommand.class,
         ServiceCommand.FanoutStream.class, ServiceCommand.DeliveryWorker.class, ServiceCommand.RetryScheduler.class,
-        ServiceCommand.DeliveryStats.class, AttemptsCommand.class, BenchCommand.class})
+        ServiceCommand.DeliveryStats.class, ServiceCommand.ControlPlane.class, AttemptsCommand.class,
+        BenchCommand.class})
 public final class Webhooks {
 
   /** Exit code of bad usage or bad input. */

@@ -20,7 +20,9 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.StringSerializer;
+import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
+import org.webhooks.testing.Receiver;
 import org.junit.jupiter.api.io.TempDir;
 import org.webhooks.embedded.EmbeddedStack;
 import org.webhooks.embedded.StackProperties;
@@ -270,6 +272,94 @@ class CliIT {
     err.getBuffer().setLength(0);
     assertThat(run(concat(new String[] {"subscriptions", "list"}, flags))).isZero();
     assertThat(err.toString()).isEmpty();
+  }
+
+  @Test
+  void apiKeysArePrintedOnceListedWithoutTheKeyAndRevoked() throws Exception {
+    String[] flags = freshTopicFlags();
+    assertThat(run(concat(new String[] {"api-keys", "create", "--account", "acct_1"}, flags))).as(err.toString()).isZero();
+    String key = out.toString();
+    assertThat(key.lines().toList()).singleElement().asString().matches("whk_[0-9a-f]{16}_[A-Za-z0-9_-]{43}");
+    String id = "key_" + key.substring(4, 20);
+    out.getBuffer().setLength(0);
+    assertThat(run(concat(new String[] {"api-keys", "create", "--operator"}, flags))).isZero();
+    String operatorKey = out.toString().trim();
+    assertThat(run(concat(new String[] {"api-keys", "create", "--operator", "--account", "acct_1"}, flags)))
+        .isEqualTo(2);
+    assertThat(err.toString()).contains("--account");
+
+    out.getBuffer().setLength(0);
+    assertThat(run(concat(new String[] {"api-keys", "list", "--account", "acct_1"}, flags))).isZero();
+    assertThat(out.toString()).contains(id).doesNotContain(key.trim()).doesNotContain(operatorKey)
+        .doesNotContain("key_" + operatorKey.substring(4, 20));
+    out.getBuffer().setLength(0);
+    assertThat(run(concat(new String[] {"api-keys", "revoke", id}, flags))).isZero();
+    assertThat(out.toString().trim()).isEqualTo("revoked " + id);
+    out.getBuffer().setLength(0);
+    assertThat(run(concat(new String[] {"api-keys", "list"}, flags))).isZero();
+    String row = out.toString().lines().filter(l -> l.startsWith(id)).findFirst().orElseThrow();
+    assertThat(row).doesNotEndWith("-").contains("acct_1");
+    assertThat(out.toString()).contains("key_" + operatorKey.substring(4, 20));
+    assertThat(run(concat(new String[] {"api-keys", "revoke", "key_0000000000000000"}, flags))).isEqualTo(2);
+  }
+
+  @Test
+  void subscriptionsUpdateRotateAndTestGoThroughTheSameRulesAsTheApi() throws Exception {
+    String[] flags = freshTopicFlags();
+    try (Receiver receiver = Receiver.start(new java.util.concurrent.atomic.AtomicLong())) {
+      receiver.answer("/down", new Receiver.Status(500, "down for maintenance"));
+      String[] local = concat(flags, new String[] {"--allowed-targets", "127.0.0.1"});
+      assertThat(run(concat(new String[] {"subscriptions", "add", "--account", "acct_1", "--url", receiver.url("/down"),
+          "--events", "call.completed"}, local))).as(err.toString()).isZero();
+      String id = JSON.readTree(out.toString()).get("id").asText();
+      String firstSecret = JSON.readTree(out.toString()).get("secret").asText();
+
+      out.getBuffer().setLength(0);
+      assertThat(run(concat(new String[] {"subscriptions", "update", id, "--events", "ticket.created,call.failed",
+          "--enabled", "false", "--description", "CRM"}, local))).as(err.toString()).isZero();
+      JsonNode updated = JSON.readTree(out.toString());
+      assertThat(updated.get("event_types")).extracting(JsonNode::asText).containsExactly("ticket.created", "call.failed");
+      assertThat(updated.get("enabled").asBoolean()).isFalse();
+      assertThat(updated.has("secret")).isFalse();
+      assertThat(run(concat(new String[] {"subscriptions", "update", id, "--header", "webhook-id=x"}, local)))
+          .isEqualTo(2);
+      assertThat(err.toString()).contains("headers: 'webhook-id' cannot be set");
+      assertThat(run(concat(new String[] {"subscriptions", "update", "sub_nope", "--enabled", "true"}, local)))
+          .isEqualTo(2);
+      assertThat(err.toString()).contains("ID: no subscription sub_nope");
+
+      out.getBuffer().setLength(0);
+      assertThat(run(concat(new String[] {"subscriptions", "rotate-secret", id}, flags))).as(err.toString()).isZero();
+      JsonNode rotated = JSON.readTree(out.toString());
+      assertThat(rotated.get("id").asText()).isEqualTo(id);
+      assertThat(rotated.get("secret").asText()).startsWith("whsec_").isNotEqualTo(firstSecret);
+      assertThat(Instant.parse(rotated.get("previous_secrets_expire_at").asText()))
+          .isAfter(Instant.now().plusSeconds(23 * 3600));
+
+      out.getBuffer().setLength(0);
+      assertThat(run(concat(new String[] {"subscriptions", "test", id, "--event-type", "call.failed"}, local)))
+          .isEqualTo(1);
+      JsonNode outcome = JSON.readTree(out.toString());
+      assertThat(outcome.get("status_code").asInt()).isEqualTo(500);
+      assertThat(outcome.get("response_excerpt").asText()).isEqualTo("down for maintenance");
+      Receiver.Received got = receiver.received("/down").get(0);
+      assertThat(org.webhooks.schemas.WebhookSignature.verify(firstSecret, got.header("webhook-id"),
+          got.header("webhook-timestamp"), got.body(), got.header("webhook-signature"))).isTrue();
+      assertThat(org.webhooks.schemas.WebhookSignature.verify(rotated.get("secret").asText(), got.header("webhook-id"),
+          got.header("webhook-timestamp"), got.body(), got.header("webhook-signature"))).isTrue();
+    }
+  }
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+  /** @return connection flags of fresh topics on the shared stack, created */
+  private static String[] freshTopicFlags() {
+    EmbeddedStack stack = TestStack.shared();
+    String prefix = "cli-" + UUID.randomUUID() + "-";
+    KafkaClients.ensureTopics(WebhooksConfig.defaults().with(Setting.BOOTSTRAP_SERVERS, stack.bootstrapServers())
+        .with(Setting.REGISTRY_URL, stack.registryUrl()).with(Setting.TOPIC_PREFIX, prefix).with(Setting.PARTITIONS, "1"));
+    return new String[] {"--bootstrap-servers", stack.bootstrapServers(), "--registry-url", stack.registryUrl(),
+        "--topic-prefix", prefix};
   }
 
   private static String[] concat(String[] a, String[] b) {

@@ -52,9 +52,10 @@ class ComposeFileTest {
   void eachServiceRunsALauncherCommandAndTheWorkerScales() throws Exception {
     Map<String, Object> services = services();
     assertThat(services).containsKeys("kafka", "registry", "topics", "fanout-stream", "delivery-worker",
-        "retry-scheduler", "delivery-stats");
+        "retry-scheduler", "delivery-stats", "control-plane");
     Set<String> commands = new CommandLine(new Webhooks()).getSubcommands().keySet();
-    for (String name : List.of("topics", "fanout-stream", "delivery-worker", "retry-scheduler", "delivery-stats")) {
+    for (String name : List.of("topics", "fanout-stream", "delivery-worker", "retry-scheduler", "delivery-stats",
+        "control-plane")) {
       Map<String, Object> s = (Map<String, Object>) services.get(name);
       List<String> command = (List<String>) s.get("command");
       assertThat(commands).contains(command.get(0));

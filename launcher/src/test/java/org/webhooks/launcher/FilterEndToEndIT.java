@@ -120,7 +120,7 @@ class FilterEndToEndIT {
         receiverOf.put(c.getKey(), receiver);
       }
     }
-    for (String name : Services.ALL) {
+    for (String name : Services.PIPELINE) {
       Service s = Services.create(name, config);
       s.start();
       services.add(s);

@@ -17,7 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A running {@code up} answers /health (every service, delivery-stats included) and its /metrics counters
- * move while {@code simulate} publishes.
+ * move while {@code simulate} publishes; its control plane answers on the same port, and
+ * {@code control-plane} runs a second one as a process of its own.
  */
 class MetricsProcessIT {
 
@@ -75,7 +76,43 @@ class MetricsProcessIT {
         assertThat(value(after, "webhooks_stats_attempts_total")).isEqualTo(receiver.requests().size());
       });
       assertThat(receiver.requests()).isNotEmpty();
+
+      // the control plane of up, on the same port, and a second one as its own process
+      LauncherProcess create = LauncherProcess.run(logs, "api-keys", List.of("api-keys", "create", "--data-dir",
+          dataDir.toString(), "--account", "acct_1"));
+      assertThat(create.exitCode()).as(create.stderr()).isZero();
+      String key = create.stdout().trim();
+      assertThat(get(base + "/openapi.json").body()).contains("\"openapi\": \"3.1.0\"");
+      await().atMost(WAIT).untilAsserted(() -> {
+        HttpResponse<String> list = get(base + "/v1/webhooks", key);
+        assertThat(list.statusCode()).as(list.body()).isEqualTo(200);
+        assertThat(list.body()).contains(receiver.url());
+      });
+      assertThat(get(base + "/health").body()).contains("\"control-plane\":\"UP\"");
+      try (LauncherProcess second = LauncherProcess.start(logs, "control-plane", List.of("control-plane",
+          "--data-dir", dataDir.toString(), "--http-port", "0", "--instance-id", "control-plane-2"))) {
+        Pattern port = Pattern.compile("health and metrics on http://127\\.0\\.0\\.1:(\\d+)/health");
+        await().atMost(WAIT).until(() -> {
+          assertThat(second.isAlive()).as("control-plane is running").isTrue();
+          return port.matcher(second.stderr()).find();
+        });
+        Matcher m = port.matcher(second.stderr());
+        assertThat(m.find()).isTrue();
+        String secondBase = "http://127.0.0.1:" + m.group(1);
+        await().atMost(WAIT).untilAsserted(() -> {
+          HttpResponse<String> health = get(secondBase + "/health");
+          assertThat(health.statusCode()).as(health.body()).isEqualTo(200);
+          assertThat(health.body()).contains("\"control-plane\":\"UP\"");
+        });
+        assertThat(get(secondBase + "/v1/webhooks", key).body()).contains(receiver.url());
+        assertThat(get(secondBase + "/metrics").body()).contains("webhooks_control_plane_requests_total");
+      }
     }
+  }
+
+  private static HttpResponse<String> get(String url, String key) throws Exception {
+    return HTTP.send(HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + key)
+        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
   private static double value(String scrape, String series) {

@@ -14,6 +14,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -60,19 +61,21 @@ public final class SubscriptionStore implements AutoCloseable {
   /**
    * Writes a subscription and waits for the broker's acknowledgement.
    *
+   * @return where it was written, for a reader that waits until it has read it (read-your-writes)
    * @throws IllegalStateException when the write fails
    */
-  public void save(Subscription subscription) {
-    send(subscription.getId(), codec.encode(topic, subscription));
+  public RecordMetadata save(Subscription subscription) {
+    return send(subscription.getId(), codec.encode(topic, subscription));
   }
 
   /**
    * Writes the tombstone of a subscription; workers stop its deliveries, the fanout stops matching it.
    *
+   * @return where the tombstone was written
    * @throws IllegalStateException when the write fails
    */
-  public void delete(String id) {
-    send(id, null);
+  public RecordMetadata delete(String id) {
+    return send(id, null);
   }
 
   /**
@@ -182,9 +185,9 @@ public final class SubscriptionStore implements AutoCloseable {
     return raw;
   }
 
-  private void send(String key, byte[] value) {
+  private RecordMetadata send(String key, byte[] value) {
     try {
-      producer().send(new ProducerRecord<>(topic, key, value)).get();
+      return producer().send(new ProducerRecord<>(topic, key, value)).get();
     } catch (ExecutionException e) {
       throw new IllegalStateException("cannot write subscription " + key + ": " + e.getCause().getMessage(), e.getCause());
     } catch (InterruptedException e) {
@@ -193,7 +196,7 @@ public final class SubscriptionStore implements AutoCloseable {
     }
   }
 
-  private KafkaProducer<String, byte[]> producer() {
+  private synchronized KafkaProducer<String, byte[]> producer() {
     if (producer == null) {
       Properties props = KafkaClients.common(config);
       props.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -204,7 +207,7 @@ public final class SubscriptionStore implements AutoCloseable {
   }
 
   @Override
-  public void close() {
+  public synchronized void close() {
     if (producer != null) {
       producer.close();
     }

@@ -174,4 +174,112 @@ class SubscriptionRulesTest {
           .hasMessageContaining("must not carry credentials");
     }
   }
+
+  private static Subscription base() {
+    return SubscriptionRules.newSubscription("acct_1", URL, List.of("call.started"), null, null, STRICT, NOW);
+  }
+
+  @Test
+  void a_draft_sets_every_field_and_checks_each() {
+    Subscription sub = SubscriptionRules.newSubscription(new SubscriptionDraft("acct_1", URL, List.of("call.failed"),
+        null, null, "CRM", false, 20, java.util.Map.of("X-Token", "t"), java.util.Map.of("team", "sales")), STRICT, NOW);
+
+    assertThat(sub.getEnabled()).isFalse();
+    assertThat(sub.getDescription()).isEqualTo("CRM");
+    assertThat(sub.getRateLimitPerSecond()).isEqualTo(20);
+    assertThat(sub.getHeaders()).containsEntry("X-Token", "t");
+    assertThat(sub.getMetadata()).containsEntry("team", "sales");
+  }
+
+  @Test
+  void signature_content_host_and_hop_by_hop_headers_cannot_be_set() {
+    for (String name : List.of("webhook-id", "Webhook-Signature", "webhook-timestamp", "content-type", "Content-Length",
+        "content-encoding", "host", "Connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",
+        "proxy-authorization", "bad name", "")) {
+      assertThatThrownBy(() -> SubscriptionRules.checkHeaders(java.util.Map.of(name, "x")))
+          .as(name)
+          .isInstanceOf(InvalidSubscriptionException.class)
+          .hasMessageStartingWith("headers:")
+          .hasMessageContaining("'" + name.trim() + "'");
+    }
+    java.util.Map<String, String> twice = new java.util.LinkedHashMap<>();
+    twice.put("X-A", "1");
+    twice.put("x-a", "2");
+    assertThatThrownBy(() -> SubscriptionRules.checkHeaders(twice)).hasMessageContaining("twice");
+    assertThatThrownBy(() -> SubscriptionRules.checkHeaders(java.util.Map.of("X-A", "line\r\nInjected: 1")))
+        .hasMessageStartingWith("headers:");
+    assertThat(SubscriptionRules.checkHeaders(java.util.Map.of("Authorization", "Bearer abc", "X-Env", "prod")))
+        .containsEntry("Authorization", "Bearer abc").containsEntry("X-Env", "prod");
+  }
+
+  @Test
+  void rate_limit_metadata_and_description_are_bounded_naming_their_fields() {
+    assertThatThrownBy(() -> SubscriptionRules.checkRateLimit(0)).hasMessageStartingWith("rate_limit:");
+    assertThatThrownBy(() -> SubscriptionRules.checkRateLimit(10_001)).hasMessageStartingWith("rate_limit:");
+    assertThat(SubscriptionRules.checkRateLimit(null)).isNull();
+    assertThatThrownBy(() -> SubscriptionRules.checkMetadata(java.util.Map.of("k".repeat(41), "v")))
+        .hasMessageStartingWith("metadata:");
+    assertThatThrownBy(() -> SubscriptionRules.checkMetadata(java.util.Map.of("k", "v".repeat(501))))
+        .hasMessageStartingWith("metadata:");
+    assertThatThrownBy(() -> SubscriptionRules.checkDescription("d".repeat(501))).hasMessageStartingWith("description:");
+    assertThat(new InvalidSubscriptionException("rate_limit: must be 1..10000").field()).isEqualTo("rate_limit");
+  }
+
+  @Test
+  void a_patch_replaces_only_the_given_fields_and_enabling_clears_the_reason() {
+    Subscription disabled = Subscription.newBuilder(base()).setEnabled(false)
+        .setDisabledReason("endpoint answered 410 Gone").setDescription("old").setRateLimitPerSecond(5).build();
+
+    Subscription patched = SubscriptionRules.applyPatch(disabled, SubscriptionPatch.none().withEnabled(true)
+        .withDescription(null).withEventTypes(List.of("ticket.created")), STRICT, NOW.plusSeconds(5));
+
+    assertThat(patched.getEnabled()).isTrue();
+    assertThat(patched.getDisabledReason()).isNull();
+    assertThat(patched.getDescription()).isNull();
+    assertThat(patched.getEventTypes()).containsExactly("ticket.created");
+    assertThat(patched.getRateLimitPerSecond()).isEqualTo(5);
+    assertThat(patched.getUrl()).isEqualTo(URL);
+    assertThat(patched.getSecrets()).isEqualTo(disabled.getSecrets());
+    assertThat(patched.getUpdatedAt()).isEqualTo(NOW.plusSeconds(5));
+    // a clock behind the stored version still orders the new one after it
+    assertThat(SubscriptionRules.applyPatch(patched, SubscriptionPatch.none(), STRICT, NOW).getUpdatedAt())
+        .isEqualTo(NOW.plusSeconds(5).plusMillis(1));
+    assertThatThrownBy(() -> SubscriptionRules.applyPatch(patched, SubscriptionPatch.none().withUrl("https://10.1.2.3/"),
+        STRICT, NOW)).hasMessageStartingWith("url:");
+    assertThatThrownBy(() -> SubscriptionRules.applyPatch(patched, SubscriptionPatch.none().withEventTypes(List.of()),
+        STRICT, NOW)).hasMessageStartingWith("event_types:");
+  }
+
+  @Test
+  void a_rotation_keeps_the_secrets_in_force_until_the_grace_period_ends() {
+    Subscription s = base();
+    String first = s.getSecrets().get(0).getSecret();
+    java.time.Duration grace = java.time.Duration.ofHours(24);
+
+    Subscription once = SubscriptionRules.rotateSecret(s, null, grace, NOW);
+    String second = once.getSecrets().get(1).getSecret();
+    Subscription twice = SubscriptionRules.rotateSecret(once, null, grace, NOW.plusSeconds(3600));
+
+    assertThat(once.getSecrets()).extracting(SigningSecret::getExpiresAt).containsExactly(NOW.plus(grace), null);
+    assertThat(SubscriptionRules.signingSecrets(once, NOW.plus(grace).minusMillis(1))).containsExactly(first, second);
+    assertThat(SubscriptionRules.signingSecrets(once, NOW.plus(grace))).containsExactly(second);
+    // an expiry already set is kept, not pushed back
+    assertThat(twice.getSecrets()).extracting(SigningSecret::getExpiresAt)
+        .containsExactly(NOW.plus(grace), NOW.plusSeconds(3600).plus(grace), null);
+    assertThat(SubscriptionRules.withoutExpiredSecrets(twice, NOW.plus(grace).minusMillis(1))).isEmpty();
+    assertThat(SubscriptionRules.withoutExpiredSecrets(twice, NOW.plus(grace)).orElseThrow().getSecrets())
+        .extracting(SigningSecret::getSecret).containsExactly(second, twice.getSecrets().get(2).getSecret());
+    assertThat(SubscriptionRules.rotateSecret(s, null, java.time.Duration.ZERO, NOW).getSecrets()).hasSize(1);
+    assertThatThrownBy(() -> SubscriptionRules.rotateSecret(once, second, grace, NOW))
+        .hasMessageStartingWith("secret:").hasMessageContaining("already in force");
+    assertThatThrownBy(() -> SubscriptionRules.rotateSecret(once, "whsec_abc", grace, NOW))
+        .hasMessageStartingWith("secret:");
+    Subscription full = once;
+    for (int i = 0; i < SubscriptionRules.MAX_SECRETS - 2; i++) {
+      full = SubscriptionRules.rotateSecret(full, null, grace, NOW);
+    }
+    Subscription fullNow = full;
+    assertThat(fullNow.getSecrets()).hasSize(SubscriptionRules.MAX_SECRETS);
+    assertThatThrownBy(() -> SubscriptionRules.rotateSecret(fullNow, null, grace, NOW)).hasMessageStartingWith("secret:");
+  }
 }

@@ -1,5 +1,6 @@
 package org.webhooks.schemas;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -14,6 +15,9 @@ import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.slf4j.Logger;
@@ -34,6 +38,11 @@ public final class KafkaClients {
   private static final Logger LOG = LoggerFactory.getLogger(KafkaClients.class);
   /** Dead letters are kept 90 days: long enough to notice, fix and redeliver. */
   private static final long DEAD_LETTER_RETENTION_MS = 90L * 24 * 3600 * 1000;
+  /** Longest wait for the leaders of topics just created. */
+  private static final Duration LEADER_WAIT = Duration.ofSeconds(30);
+  private static final long LEADER_POLL_MS = 50;
+  /** Idempotency keys are honoured 24 hours (as Stripe's), ms: their topic deletes older records. */
+  public static final long IDEMPOTENCY_RETENTION_MS = 24L * 3600 * 1000;
   /**
    * Room a record needs beyond the event it carries, bytes: ids, timestamps, the reason of a dead
    * letter, record and batch headers.
@@ -79,8 +88,9 @@ public final class KafkaClients {
   /**
    * Creates every topic of {@link Topics#allNames()} that does not exist yet, with
    * {@link WebhooksConfig#partitions()} partitions and the record limit of
-   * {@link WebhooksConfig#maxEventBytes()} ({@code max.message.bytes}): subscriptions compacted, dead
-   * letters with long retention, the rest with the broker's defaults. Of an existing topic only a
+   * {@link WebhooksConfig#maxEventBytes()} ({@code max.message.bytes}): subscriptions and API keys
+   * compacted, idempotency keys compacted and deleted after 24 h, dead letters with long retention,
+   * the rest with the broker's defaults. Of an existing topic only a
    * record limit below that is raised (a larger {@code WEBHOOKS_MAX_EVENT_BYTES} then takes effect
    * without recreating topics); a limit that cannot be raised is logged and left.
    *
@@ -100,8 +110,12 @@ public final class KafkaClients {
           continue;
         }
         Map<String, String> cfg = new HashMap<>();
-        if (name.equals(topics.subscriptions().name())) {
+        if (name.equals(topics.subscriptions().name()) || name.equals(topics.apiKeys().name())) {
           cfg.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
+        } else if (name.equals(topics.idempotencyKeys().name())) {
+          cfg.put(TopicConfig.CLEANUP_POLICY_CONFIG,
+              TopicConfig.CLEANUP_POLICY_COMPACT + "," + TopicConfig.CLEANUP_POLICY_DELETE);
+          cfg.put(TopicConfig.RETENTION_MS_CONFIG, Long.toString(IDEMPOTENCY_RETENTION_MS));
         } else if (name.equals(topics.deadLetters().name())) {
           cfg.put(TopicConfig.RETENTION_MS_CONFIG, Long.toString(DEAD_LETTER_RETENTION_MS));
         }
@@ -110,6 +124,7 @@ public final class KafkaClients {
       }
       if (!missing.isEmpty()) {
         admin.createTopics(missing).all().get();
+        awaitLeaders(admin, missing);
         LOG.info("created {} topics with {} partitions", missing.size(), config.partitions());
       }
       raiseRecordLimits(admin, config, present);
@@ -121,6 +136,36 @@ public final class KafkaClients {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while creating topics", e);
+    }
+  }
+
+  /**
+   * Waits until every partition of the topics just created has a leader that takes requests. A
+   * broker answers metadata with the new leader a moment before that leader accepts writes; an
+   * idempotent producer whose first request to a partition is refused then (NOT_LEADER_OR_FOLLOWER)
+   * while a later one is accepted retries the first forever with OUT_OF_ORDER_SEQUENCE_NUMBER and
+   * loses it (KAFKA-15591). Listing offsets needs the leader itself; while the topic is not known yet
+   * or its leader not ready, that is a retriable error, and it is asked again.
+   */
+  private static void awaitLeaders(Admin admin, List<NewTopic> created)
+      throws InterruptedException, ExecutionException {
+    Map<TopicPartition, OffsetSpec> partitions = new HashMap<>();
+    for (NewTopic t : created) {
+      for (int p = 0; p < t.numPartitions(); p++) {
+        partitions.put(new TopicPartition(t.name(), p), OffsetSpec.latest());
+      }
+    }
+    long deadline = System.nanoTime() + LEADER_WAIT.toNanos();
+    while (true) {
+      try {
+        admin.listOffsets(partitions).all().get();
+        return;
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof RetriableException) || System.nanoTime() > deadline) {
+          throw e;
+        }
+        Thread.sleep(LEADER_POLL_MS);
+      }
     }
   }
 

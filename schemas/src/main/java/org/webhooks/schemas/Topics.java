@@ -3,11 +3,13 @@ package org.webhooks.schemas;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.webhooks.schemas.avro.ApiKey;
 import org.webhooks.schemas.avro.CallEvent;
 import org.webhooks.schemas.avro.DeadLetter;
 import org.webhooks.schemas.avro.DeliveryAttempt;
 import org.webhooks.schemas.avro.DeliveryTask;
 import org.webhooks.schemas.avro.OperationalEvent;
+import org.webhooks.schemas.avro.IdempotentResponse;
 import org.webhooks.schemas.avro.Subscription;
 
 /**
@@ -65,6 +67,19 @@ public final class Topics {
     return new Topic<>(prefix + "webhook-operational-events", OperationalEvent.getClassSchema());
   }
 
+  /** webhook-api-keys: key = API key id, compacted; the control plane's keys, hashed. */
+  public Topic<ApiKey> apiKeys() {
+    return new Topic<>(prefix + "webhook-api-keys", ApiKey.getClassSchema());
+  }
+
+  /**
+   * webhook-idempotency-keys: key = account id + {@code |} + Idempotency-Key, compacted and deleted
+   * after {@link KafkaClients#IDEMPOTENCY_RETENTION_MS}; the first response of each keyed POST.
+   */
+  public Topic<IdempotentResponse> idempotencyKeys() {
+    return new Topic<>(prefix + "webhook-idempotency-keys", IdempotentResponse.getClassSchema());
+  }
+
   /** @return the retry topic of one tier, e.g. {@code webhook-retry-5m}. */
   public Topic<DeliveryTask> retry(Duration tier) {
     return new Topic<>(prefix + "webhook-retry-" + Durations.format(tier), DeliveryTask.getClassSchema());
@@ -101,7 +116,7 @@ public final class Topics {
   public List<String> allNames() {
     List<String> names = new ArrayList<>(List.of(
         callEvents().name(), subscriptions().name(), deliveries().name(), attempts().name(),
-        deadLetters().name(), operationalEvents().name()));
+        deadLetters().name(), operationalEvents().name(), apiKeys().name(), idempotencyKeys().name()));
     retryTopics().forEach(t -> names.add(t.name()));
     return names;
   }

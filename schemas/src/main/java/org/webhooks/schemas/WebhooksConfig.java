@@ -125,6 +125,7 @@ public record WebhooksConfig(Map<Setting, String> values, Map<String, String> ka
     failingSuccessRate();
     failingCircuitOpen();
     autoDisableAfter();
+    secretRotationGrace();
   }
 
   /** @return the raw value of a setting ("" = empty). */
@@ -196,6 +197,18 @@ public record WebhooksConfig(Map<Setting, String> values, Map<String, String> ka
    */
   public int maxEventBytes() {
     return intSetting(Setting.MAX_EVENT_BYTES, 1024, KafkaClients.MAX_EVENT_BYTES_LIMIT);
+  }
+
+  /**
+   * @return how long a signing secret replaced by a rotation keeps signing beside the new one; zero
+   *     ends it at once
+   */
+  public Duration secretRotationGrace() {
+    try {
+      return Durations.parse(get(Setting.SECRET_ROTATION_GRACE));
+    } catch (IllegalArgumentException e) {
+      throw new SettingException(Setting.SECRET_ROTATION_GRACE, e.getMessage());
+    }
   }
 
   /** @return the timeout of one delivery request. */
