@@ -106,10 +106,21 @@ final class ScaleOutFixture implements AutoCloseable {
    */
   static ScaleOutFixture create(Path dataDir, Duration receiverDelay, String retrySchedule) throws Exception {
     EmbeddedStack stack = TestStack.shared();
+    return on(stack.bootstrapServers(), stack.registryUrl(), dataDir, receiverDelay, retrySchedule);
+  }
+
+  /**
+   * Creates the topics, under a prefix of their own, and a receiver, on the stack at these addresses.
+   *
+   * @param dataDir the data dir of the in-JVM services
+   * @param retrySchedule the retry schedule the services under test run with
+   */
+  static ScaleOutFixture on(String bootstrapServers, String registryUrl, Path dataDir, Duration receiverDelay,
+      String retrySchedule) throws Exception {
     WebhooksConfig config = WebhooksConfig.defaults()
         .with(Setting.RETRY_SCHEDULE, retrySchedule)
-        .with(Setting.BOOTSTRAP_SERVERS, stack.bootstrapServers())
-        .with(Setting.REGISTRY_URL, stack.registryUrl())
+        .with(Setting.BOOTSTRAP_SERVERS, bootstrapServers)
+        .with(Setting.REGISTRY_URL, registryUrl)
         .with(Setting.TOPIC_PREFIX, "scale-" + UUID.randomUUID() + "-")
         .with(Setting.PARTITIONS, Integer.toString(PARTITIONS))
         .with(Setting.ALLOWED_TARGETS, "127.0.0.1")
