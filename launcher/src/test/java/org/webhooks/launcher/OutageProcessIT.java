@@ -42,9 +42,10 @@ import org.webhooks.schemas.avro.DeliveryTask;
  * published before, during or after the outages is delivered, none lost, no consumer left behind. A
  * request is repeated only when its outcome could not be committed because the broker was gone.
  *
- * <p>During the registry outage one worker is killed with SIGKILL: its member keeps its partitions at
- * first (static membership, so a restart would take them back at once), and once its session has run
- * out the other worker takes them over; the time this took is printed.
+ * <p>During the registry outage one worker is killed with SIGKILL in the middle of a burst, with
+ * requests in flight and retries of its endpoints under way: its member keeps its partitions at first
+ * (static membership, so a restart would take them back at once), and once its session has run out
+ * the other worker takes them over and sends again what was in flight; the time this took is printed.
  *
  * <p>The broker goes down with the process that runs it: {@code up} is stopped and started again on
  * the same data dir and the same ports, as a restarted broker host would be. The registry goes down
@@ -134,7 +135,7 @@ class OutageProcessIT {
       step(f, "everything published before and after the broker outage delivered and committed; workers "
           + assignments);
 
-      // ---- the registry down for a minute; meanwhile a worker is killed and the other takes over
+      // ---- the registry down for a minute; meanwhile a worker is killed mid-burst and the other takes over
       long registry = registryPid();
       long registryStopped = System.nanoTime();
       signal("STOP", registry);
@@ -142,20 +143,35 @@ class OutageProcessIT {
       step(f, "registry stopped");
       CompletableFuture<LauncherProcess> publishCommand = CompletableFuture.supplyAsync(() -> publishOneLine(f));
       awaitHealth(services, 503, "\"registry\":\"DOWN\"");
+      Set<String> w1Paths = f.pathsOf(assignments.get("w1"));
+      Set<String> w1Failing = new HashSet<>(w1Paths);
+      w1Failing.retainAll(failing);
+      List<CallEvent> inRegistryOutage = ScaleOutFixture.burst(EVENTS);
+      Set<ScaleOutReceiver.Delivery> burst = f.expected(inRegistryOutage);
+      expected.addAll(burst);
+      publish(publisher, inRegistryOutage);
+      // w1's failing endpoints have failed first requests, whose retries come back to w1 through the
+      // tiers; from now on w1's endpoints do not answer, so that it surely has requests in flight
+      await().atMost(WAIT).until(() -> burst.stream()
+          .filter(d -> w1Failing.contains(d.path()) && f.receiver.counts().containsKey(d)).count() >= 5);
+      f.receiver.hold(w1Paths);
+      await().atMost(WAIT).until(() -> f.receiver.heldCount() > 0);
       String killedMember = memberId(f, "w1");
+      long waitingInTiers = f.uncommitted(f.group(RetryScheduler.NAME), tierNames(f));
       long killed = System.nanoTime();
       w1.process().kill();
       services.remove(w1);
+      Set<ScaleOutReceiver.Delivery> inFlightAtKill = f.receiver.heldDeliveries();
       // static membership: the dead member keeps its partitions until its session (10 s) runs out
       Map<String, Set<Integer>> afterKill = f.workerAssignments();
       boolean deadMemberStillHeld = memberId(f, "w1").equals(killedMember)
-          && afterKill.get("w1").equals(assignments.get("w1"));
-      List<CallEvent> inRegistryOutage = ScaleOutFixture.burst(EVENTS);
-      expected.addAll(f.expected(inRegistryOutage));
-      publish(publisher, inRegistryOutage);
+          && assignments.get("w1").equals(afterKill.get("w1"));
+      f.receiver.release();
       await().atMost(WAIT).until(() -> f.workerAssignments().equals(Map.of("w2", ALL)));
       long handoverMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed);
-      step(f, "w1 killed; its partitions " + assignments.get("w1") + " moved to w2 " + handoverMs + " ms later");
+      step(f, "w1 killed with " + inFlightAtKill.size() + " requests in flight and about " + waitingInTiers
+          + " retries in the tiers; its partitions " + assignments.get("w1") + " moved to w2 " + handoverMs
+          + " ms later");
       // what the services have read before needs no registry: events keep being delivered
       await().atMost(WAIT).until(() -> f.receiver.answered200().containsAll(expected));
       step(f, "events published during the registry outage delivered");
@@ -187,10 +203,11 @@ class OutageProcessIT {
           repeats.put(pair, n - recorded);
         }
       });
-      System.out.printf("outages: %d deliveries, %d requests; repeated: %d requests of %d deliveries, all of the %d "
-          + "under way when the broker stopped; a killed worker's partitions moved after %d ms%n", expected.size(),
-          f.receiver.total(), repeats.values().stream().mapToInt(Integer::intValue).sum(), repeats.size(),
-          inFlightAtBrokerOutage.size(), handoverMs);
+      System.out.printf("outages: %d deliveries, %d requests; repeated: %d requests of %d deliveries, of the %d "
+          + "under way when the broker stopped and the %d in flight at the worker's kill; the killed worker's "
+          + "partitions moved after %d ms%n", expected.size(), f.receiver.total(),
+          repeats.values().stream().mapToInt(Integer::intValue).sum(), repeats.size(), inFlightAtBrokerOutage.size(),
+          inFlightAtKill.size(), handoverMs);
 
       // nothing lost, nothing given up
       assertThat(byPair.keySet()).isEqualTo(expected);
@@ -198,9 +215,12 @@ class OutageProcessIT {
           .filteredOn(a -> a.getOutcome() == AttemptOutcome.SUCCEEDED).hasSize(1));
       assertThat(f.deadLetters()).isEmpty();
       assertThat(f.receiver.badSignatures()).isZero();
-      // a request was repeated only when its outcome could not be committed because the broker was gone;
-      // the worker killed at a quiet moment and the registry outage repeated nothing
-      assertThat(repeats.keySet()).isSubsetOf(inFlightAtBrokerOutage);
+      // a request was repeated only when its outcome could not be committed, because the broker was gone
+      // or its worker was killed while it was in flight; every one in flight at the kill was sent again
+      Set<ScaleOutReceiver.Delivery> couldRepeat = new HashSet<>(inFlightAtBrokerOutage);
+      couldRepeat.addAll(inFlightAtKill);
+      assertThat(repeats.keySet()).isSubsetOf(couldRepeat);
+      assertThat(repeats.keySet()).containsAll(inFlightAtKill);
       assertThat(deadMemberStillHeld).as("the killed worker's member kept its partitions at first").isTrue();
       assertThat(services).allSatisfy(s -> assertThat(s.process().isAlive()).isTrue());
       // publish with the registry gone: one clear line, no stack trace
@@ -292,6 +312,10 @@ class OutageProcessIT {
     List<ScaleOutFixture.Member> members = f.workerMembers().stream()
         .filter(m -> m.instanceId().equals(instanceId)).toList();
     return members.size() == 1 ? members.get(0).memberId() : "";
+  }
+
+  private static List<String> tierNames(ScaleOutFixture f) {
+    return f.config.topics().retryTopics().stream().map(Topic::name).toList();
   }
 
   private static void publish(CallEventPublisher publisher, List<CallEvent> events) {
