@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -24,6 +25,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.webhooks.embedded.StackLock;
 import org.webhooks.embedded.StackProperties;
 import org.webhooks.fanout.FanoutService;
 import org.webhooks.producer.CallEventPublisher;
@@ -85,19 +87,28 @@ class OutageProcessIT {
         "--kafka-port", Integer.toString(LauncherProcess.freePort()),
         "--controller-port", Integer.toString(LauncherProcess.freePort()),
         "--registry-port", Integer.toString(LauncherProcess.freePort()), "--http-port", "0");
-    LauncherProcess up = up(stackFlags, "up-1");
+    // the services start with up, and wait for its stack as a command run right after `up &` does
+    String prefix = ScaleOutFixture.newTopicPrefix();
+    LauncherProcess firstUp = startUp(stackFlags, "up-1");
+    // up locks the data dir first of all; a command that finds it locked waits for the stack
+    await().atMost(WAIT).until(() -> StackLock.holder(dataDir).equals(OptionalLong.of(firstUp.pid())));
+    Service fanout = service(prefix, "fanout-stream", "f1");
+    Service w1 = service(prefix, "delivery-worker", "w1");
+    List<Service> services = new ArrayList<>(List.of(fanout, w1, service(prefix, "delivery-worker", "w2"),
+        service(prefix, "retry-scheduler", "s1")));
+    LauncherProcess up = awaitUp(firstUp);
     StackProperties stack = StackProperties.read(dataDir).orElseThrow();
     try (ScaleOutFixture f = ScaleOutFixture.on(stack.bootstrapServers(), stack.registryUrl(), dataDir,
-        Duration.ofMillis(20), SCHEDULE)) {
+        Duration.ofMillis(20), SCHEDULE, prefix)) {
       f.subscribeSpread(1);
       Set<String> failing = f.endpoints.stream().filter(e -> e.partition() % 2 == 0)
           .map(ScaleOutFixture.Endpoint::path).collect(Collectors.toSet());
       // the failing endpoints' first request of every delivery fails: each of their events waits in a tier once
       f.receiver.failFirst(failing, 1);
-      Service w1 = service(f, "delivery-worker", "w1");
-      List<Service> services = new ArrayList<>(List.of(service(f, "fanout-stream", "f1"), w1,
-          service(f, "delivery-worker", "w2"), service(f, "retry-scheduler", "s1")));
       awaitHealth(services, 200, "\"status\":\"UP\"");
+      // events are matched only against subscriptions the fanout has read
+      await().atMost(WAIT).until(() -> counter(fanout, "webhooks_fanout_subscription_updates_total")
+          >= f.endpoints.size());
       await().atMost(WAIT).until(() -> f.workerAssignments().keySet().equals(Set.of("w1", "w2"))
           && f.workerAssignments().values().stream().mapToInt(Set::size).sum() == ScaleOutFixture.PARTITIONS);
       step(f, "services up");
@@ -235,9 +246,17 @@ class OutageProcessIT {
   private record Service(LauncherProcess process, String health) {}
 
   private LauncherProcess up(List<String> stackFlags, String name) throws Exception {
+    return awaitUp(startUp(stackFlags, name));
+  }
+
+  private LauncherProcess startUp(List<String> stackFlags, String name) throws Exception {
     LauncherProcess up = LauncherProcess.start(logs, name, LauncherProcess.command(stackFlags, "up",
         "--services", "none"));
     closeables.add(up);
+    return up;
+  }
+
+  private static LauncherProcess awaitUp(LauncherProcess up) {
     await().atMost(WAIT).until(() -> {
       if (!up.isAlive()) {
         throw new IllegalStateException("up exited " + up.exitCode() + ": " + up.stderr());
@@ -247,10 +266,24 @@ class OutageProcessIT {
     return up;
   }
 
-  private Service service(ScaleOutFixture f, String command, String instanceId) throws Exception {
+  /** @return the value of a counter on a service's {@code /metrics}, 0 while it has none */
+  private static double counter(Service s, String name) throws Exception {
+    String metrics = s.health().replace("/health", "/metrics");
+    HttpResponse<String> r;
+    try {
+      r = HTTP.send(HttpRequest.newBuilder(URI.create(metrics)).timeout(Duration.ofSeconds(10)).build(),
+          HttpResponse.BodyHandlers.ofString());
+    } catch (java.io.IOException e) {
+      return 0;
+    }
+    return r.body().lines().filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{"))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+  }
+
+  private Service service(String prefix, String command, String instanceId) throws Exception {
     int port = LauncherProcess.freePort();
     List<String> args = new ArrayList<>(List.of(command, "--data-dir", dataDir.toString(),
-        "--topic-prefix", f.config.topicPrefix(), "--partitions", Integer.toString(ScaleOutFixture.PARTITIONS),
+        "--topic-prefix", prefix, "--partitions", Integer.toString(ScaleOutFixture.PARTITIONS),
         "--retry-schedule", SCHEDULE, "--instance-id", instanceId, "--http-port", Integer.toString(port)));
     if (command.equals("delivery-worker")) {
       // the circuit breaker would park the failing endpoints' tasks: deferrals are not this test's subject

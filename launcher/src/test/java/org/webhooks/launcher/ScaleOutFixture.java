@@ -117,11 +117,25 @@ final class ScaleOutFixture implements AutoCloseable {
    */
   static ScaleOutFixture on(String bootstrapServers, String registryUrl, Path dataDir, Duration receiverDelay,
       String retrySchedule) throws Exception {
+    return on(bootstrapServers, registryUrl, dataDir, receiverDelay, retrySchedule, newTopicPrefix());
+  }
+
+  /** @return a topic prefix of its own for a test */
+  static String newTopicPrefix() {
+    return "scale-" + UUID.randomUUID() + "-";
+  }
+
+  /**
+   * As {@link #on(String, String, Path, Duration, String)}, under {@code topicPrefix}: for services
+   * started before the stack is, which must be told the prefix first.
+   */
+  static ScaleOutFixture on(String bootstrapServers, String registryUrl, Path dataDir, Duration receiverDelay,
+      String retrySchedule, String topicPrefix) throws Exception {
     WebhooksConfig config = WebhooksConfig.defaults()
         .with(Setting.RETRY_SCHEDULE, retrySchedule)
         .with(Setting.BOOTSTRAP_SERVERS, bootstrapServers)
         .with(Setting.REGISTRY_URL, registryUrl)
-        .with(Setting.TOPIC_PREFIX, "scale-" + UUID.randomUUID() + "-")
+        .with(Setting.TOPIC_PREFIX, topicPrefix)
         .with(Setting.PARTITIONS, Integer.toString(PARTITIONS))
         .with(Setting.ALLOWED_TARGETS, "127.0.0.1")
         .with(Setting.DATA_DIR, dataDir.toString());
