@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.CommitFailedException;
@@ -21,6 +22,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
@@ -61,6 +63,12 @@ import org.slf4j.LoggerFactory;
  *       lost); calls the broker does not answer are made again until it does, so an outage is
  *       ridden out in place; a fenced producer or instance id, or missing rights, stops the loop
  *       with {@link #failure()}.</li>
+ *   <li>A transaction in doubt is settled before anything new is taken or dispatched: one that
+ *       cannot commit (a send failed, at once or later), or one open for
+ *       {@value #STALLED_TRANSACTION_MS} ms or more on the loop's clock (a call waited for a broker
+ *       that was away, and the coordinator may have aborted it for its age meanwhile) is committed,
+ *       or aborted and read again, first. Work dispatched into it would otherwise be repeated by the
+ *       rewind although it started after the broker came back.</li>
  * </ul>
  *
  * @param <T> what the processor keeps per pending record
@@ -73,6 +81,11 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
   /** Longest wait while a partition is held until a due time: the clock may be moved by others, ms. */
   private static final long DUE_CHECK_MS = 100;
   private static final long IDLE_POLL_MS = 1000;
+  /**
+   * A transaction open this long (ten commit intervals) has been held up, by a call that waited for
+   * the broker most likely, and is settled before the loop dispatches more work, ms.
+   */
+  public static final long STALLED_TRANSACTION_MS = 10 * COMMIT_INTERVAL_MS;
 
   /**
    * @param name names the owner thread and the log lines, e.g. {@code delivery-worker}
@@ -103,6 +116,18 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
   /** Outputs sent in the open transaction, kept to be sent again if it must be aborted and redone. */
   private final List<ProducerRecord<String, byte[]>> sentInTransaction = new ArrayList<>();
   private boolean inTransaction;
+  /** When the open transaction began, on {@link #clock}. */
+  private Instant transactionBegan = Instant.EPOCH;
+  /**
+   * Counts the transactions begun; a send failure names the one it belongs to, so that the late
+   * failures of an aborted transaction's records do not count against the next one.
+   */
+  private volatile long transactionNumber;
+  /**
+   * The first send failure reported by the producer (on its I/O thread, or at once on the owner
+   * thread when the send could not even be queued), not yet taken by the owner.
+   */
+  private final AtomicReference<SendFailure> sendFailure = new AtomicReference<>();
   /**
    * Why the open transaction cannot commit (a send failed, so the producer refuses every call but an
    * abort), or null. Set by {@link #send}, acted on at the end of the round: outputs sent after it
@@ -191,10 +216,10 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
   /**
    * {@inheritDoc}
    *
-   * <p>A send the producer refuses because an earlier send of the transaction failed (the broker
-   * could not be reached in time, say) is not the processor's business: the transaction is marked
-   * failed and, at the end of the round, aborted, and every partition is read again from its last
-   * commit, as when a commit fails. A fenced producer stops the loop.
+   * <p>A send that fails (the broker could not be reached in time, say), at once or when the
+   * broker answers, is not the processor's business: the transaction is marked failed and aborted
+   * before the loop takes or dispatches anything new, and every partition is read again from its
+   * last commit, as when a commit fails. A fenced producer stops the loop.
    */
   @Override
   public void send(ProducerRecord<String, byte[]> record) {
@@ -204,13 +229,52 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
     beginIfNeeded();
     sentInTransaction.add(record);
     try {
-      clients.producer().send(record);
+      clients.producer().send(record, failureOf(transactionNumber));
+      // a send that could not even be queued (its topic's metadata did not come in time) has
+      // reported its failure already, without throwing
+      takeSendFailure();
     } catch (ProducerFencedException | AuthorizationException | UnsupportedVersionException | IllegalStateException e) {
       throw new FatalException(e);
     } catch (FatalException e) {
       throw e;
     } catch (KafkaException e) {
       transactionFailure = e;
+    }
+  }
+
+  /** @return a callback that records a failed send of transaction {@code number} and wakes the owner */
+  private Callback failureOf(long number) {
+    return (metadata, exception) -> {
+      if (exception == null) {
+        return;
+      }
+      SendFailure failure = new SendFailure(number, exception);
+      // a later transaction's failure replaces an earlier one's, never the other way round
+      SendFailure before = sendFailure.getAndAccumulate(failure,
+          (old, next) -> old == null || old.transaction() < next.transaction() ? next : old);
+      if (before == null || before.transaction() < number) {
+        onOwner(() -> { });
+      }
+    };
+  }
+
+  /** Makes a reported send failure of the open transaction the reason it cannot commit. */
+  private void takeSendFailure() {
+    SendFailure f = sendFailure.getAndSet(null);
+    if (f != null && inTransaction && f.transaction() == transactionNumber && transactionFailure == null) {
+      transactionFailure = f.cause() instanceof KafkaException k ? k : new KafkaException(f.cause());
+    }
+  }
+
+  /**
+   * Settles the open transaction when it cannot commit or has stalled, before the loop takes or
+   * dispatches new work (see the class comment).
+   */
+  private void settleTransactionInDoubt() {
+    takeSendFailure();
+    if (transactionFailure != null || (inTransaction
+        && Duration.between(transactionBegan, clock.instant()).toMillis() >= STALLED_TRANSACTION_MS)) {
+      commit();
     }
   }
 
@@ -228,8 +292,10 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
     try {
       clients.consumer().subscribe(settings.topics(), new Rebalance());
       while (!stopRequested) {
+        settleTransactionInDoubt();
         accept(poll());
         runOwnerTasks();
+        settleTransactionInDoubt();
         processor.work();
         if (transactionFailure != null || commitDue()) {
           commit();
@@ -339,6 +405,8 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
       throw new FatalException(e);
     }
     inTransaction = true;
+    transactionNumber++;
+    transactionBegan = clock.instant();
   }
 
   private boolean offsetsMayAdvance() {
@@ -363,6 +431,7 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
    * @throws FatalException when the producer is fenced or otherwise unusable
    */
   private void commit() {
+    takeSendFailure();
     if (transactionFailure != null) {
       abortAndRewind(transactionFailure);
       return;
@@ -686,6 +755,9 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
       }
     }
   }
+
+  /** A send of transaction {@code transaction} that failed with {@code cause}. */
+  private record SendFailure(long transaction, Exception cause) {}
 
   /** An error after which the loop cannot go on (fenced producer or instance, missing rights). */
   private static final class FatalException extends KafkaException {
