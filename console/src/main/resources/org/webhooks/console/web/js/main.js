@@ -2,6 +2,7 @@
 
 import { ApiError, whenUnauthorized } from './api.js';
 import { h, replace } from './dom.js';
+import { pageOpened } from './parts/toast.js';
 import { currentPath, navigate, resolve, route } from './router.js';
 import { clearSession, currentSession } from './session.js';
 import { endpointListView } from './views/endpoint-list.js';
@@ -86,6 +87,7 @@ async function render() {
   }
   document.title = `${page.title} · Webhooks console`;
   replace(main, page.node);
+  pageOpened();
   const heading = main.querySelector('h1');
   if (heading) {
     heading.focus();

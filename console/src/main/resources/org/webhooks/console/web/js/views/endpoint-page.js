@@ -9,7 +9,7 @@ import { openDialog } from '../parts/dialog.js';
 import { endpointForm } from '../parts/endpoint-form.js';
 import { secretPanel, takeHandedOver } from '../parts/secret.js';
 import { testEventPanel } from '../parts/test-event.js';
-import { toast } from '../parts/toast.js';
+import { toast, toastOnNextPage } from '../parts/toast.js';
 import { navigate } from '../router.js';
 import { stateBadge } from './endpoint-list.js';
 
@@ -169,7 +169,7 @@ function deletePanel(s) {
       },
     });
     if (deleted) {
-      toast('Endpoint deleted.');
+      toastOnNextPage('Endpoint deleted.');
       navigate('/endpoints');
     }
   });
