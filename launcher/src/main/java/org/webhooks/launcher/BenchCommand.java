@@ -84,6 +84,21 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "1", description = "Seed of the simulated calls (default 1).")
   long seed;
 
+  @Option(names = "--with-stats", description = "Run delivery-stats beside the pipeline, to measure what it costs.")
+  boolean withStats;
+
+  @Option(names = "--stats-queries", description = "Measure delivery-stats' queries instead: write --attempts "
+      + "attempt records of one endpoint, let delivery-stats index them, time each query --queries times.")
+  boolean statsQueries;
+
+  @Option(names = "--attempts", defaultValue = "1000000",
+      description = "With --stats-queries: attempt records of the endpoint (default 1000000).")
+  int attempts;
+
+  @Option(names = "--queries", defaultValue = "1000",
+      description = "With --stats-queries: times each query is timed (default 1000).")
+  int queries;
+
   /** Events as published: Kafka timestamp by event id, and every body in publish order. */
   private record Published(Map<String, Long> timestampMs, List<byte[]> bodies, long failures, double seconds) {}
 
@@ -107,12 +122,19 @@ final class BenchCommand implements Callable<Integer> {
     if (waitSeconds < 1) {
       throw new IllegalArgumentException("--wait must be at least 1");
     }
+    if (statsQueries && (attempts < 1 || queries < 1)) {
+      throw new IllegalArgumentException("--attempts and --queries must be at least 1");
+    }
     PrintWriter out = spec.commandLine().getOut();
     Path dataDir = Files.createTempDirectory("webhooks-bench-");
     WebhooksConfig config = SettingsOptions.resolve(spec).with(Setting.DATA_DIR, dataDir.toString());
     String allowed = config.get(Setting.ALLOWED_TARGETS);
     config = config.with(Setting.ALLOWED_TARGETS, allowed.isBlank() ? "127.0.0.1" : allowed + ",127.0.0.1");
     try {
+      if (statsQueries) {
+        print(out, StatsQueryBench.run(config, dataDir, attempts, queries));
+        return 0;
+      }
       return run(out, spec.commandLine().getErr(), config, dataDir);
     } finally {
       deleteRecursively(dataDir);
@@ -137,6 +159,7 @@ final class BenchCommand implements Callable<Integer> {
 
       Latencies latencies = latencies(published, receiver, platform.pathOfSubscription().values());
       long delivered = expected - latencies.missing();
+      report.put("delivery_stats", withStats ? "running" : "off");
       report.put("events", events);
       report.put("subscriptions", subscriptions);
       report.put("matches_per_event", subscriptions);
@@ -219,7 +242,11 @@ final class BenchCommand implements Callable<Integer> {
         pathOfSubscription.put(s.getId(), BenchReceiver.HOOKS_PATH + i);
       }
     }
-    for (String name : Services.PIPELINE) {
+    List<String> services = new ArrayList<>(Services.PIPELINE);
+    if (withStats) {
+      services.add(Services.DELIVERY_STATS);
+    }
+    for (String name : services) {
       host.start(Services.create(name, config));
     }
     if (!host.awaitReady(READY_TIMEOUT)) {
