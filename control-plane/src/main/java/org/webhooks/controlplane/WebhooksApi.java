@@ -94,6 +94,7 @@ final class WebhooksApi {
     on(router, HttpMethod.POST, "/v1/webhooks/:id/replay", true, c -> recovery.replay(c.ctx(), owned(c)));
     on(router, HttpMethod.POST, "/v1/attempts/:id/resend", true,
         c -> recovery.resend(accountOf(c), c.ctx().pathParam("id")));
+    on(router, HttpMethod.POST, "/v1/filters/check", false, call -> ApiResponse.of(200, FilterCheck.check(body(call))));
     // anything else under /v1: still 401 without a valid key, then a JSON 404
     router.route("/v1/*").blockingHandler(ctx -> answer(ctx, "other", () -> {
       authenticator.authenticate(ctx.request().getHeader("authorization"));

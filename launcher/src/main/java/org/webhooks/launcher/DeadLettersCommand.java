@@ -172,8 +172,9 @@ final class DeadLettersCommand {
           }
           DeadLetters.Entry e = selected.get(0);
           if (!e.redeliverable()) {
+            String kind = e.letter().getKind().name().toLowerCase(java.util.Locale.ROOT);
             throw new IllegalArgumentException("--id: " + target.id + (e.redelivered() ? " was redelivered already"
-                : " is a " + e.letter().getKind().name().toLowerCase(java.util.Locale.ROOT)
+                : " is " + ("aeiou".indexOf(kind.charAt(0)) >= 0 ? "an " : "a ") + kind
                     + " record, which cannot be redelivered"));
           }
         }

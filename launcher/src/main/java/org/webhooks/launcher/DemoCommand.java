@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import org.webhooks.bench.DemoReceiver;
 import org.webhooks.embedded.EmbeddedStack;
 import org.webhooks.producer.CallEventPublisher;
 import org.webhooks.schemas.CallEventJson;

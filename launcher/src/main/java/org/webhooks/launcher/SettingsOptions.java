@@ -1,8 +1,10 @@
 package org.webhooks.launcher;
 
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.webhooks.schemas.Setting;
 import org.webhooks.schemas.WebhooksConfig;
 import picocli.CommandLine.Model.CommandSpec;
@@ -23,7 +25,7 @@ final class SettingsOptions {
    * Adds one option per setting in {@code settings}, plus the repeatable {@code --kafka key=value},
    * to {@code spec}.
    */
-  static void addTo(CommandSpec spec, java.util.Set<Setting> settings) {
+  static void addTo(CommandSpec spec, Set<Setting> settings) {
     for (Setting s : settings) {
       String def = s.defaultValue().isEmpty() ? "empty" : s.defaultValue();
       spec.addOption(OptionSpec.builder(s.flag())
@@ -55,5 +57,20 @@ final class SettingsOptions {
     }
     List<String> kafka = parsed.matchedOptionValue(KAFKA_FLAG, List.of());
     return WebhooksConfig.resolve(flags, System.getenv(), kafka);
+  }
+
+  /**
+   * @return the settings of the command that was run that were given as a flag or a {@code WEBHOOKS_*}
+   *     variable, rather than left at their defaults
+   */
+  static Set<Setting> given(CommandSpec spec) {
+    ParseResult parsed = spec.commandLine().getParseResult();
+    Set<Setting> out = EnumSet.noneOf(Setting.class);
+    for (Setting s : Setting.values()) {
+      if (spec.findOption(s.flag()) != null && parsed.hasMatchedOption(s.flag()) || System.getenv(s.envName()) != null) {
+        out.add(s);
+      }
+    }
+    return out;
   }
 }

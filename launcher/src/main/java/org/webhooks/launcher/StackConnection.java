@@ -81,16 +81,16 @@ final class StackConnection {
       return running.properties();
     }
     if (status instanceof StackStatus.Stopped) {
-      throw new IllegalStateException("no stack is running on data dir " + dir.toAbsolutePath()
+      throw new IllegalStateException("no stack is running on data dir " + dir.toAbsolutePath().normalize()
           + ": start one with ./webhooks up, or set --bootstrap-servers and --registry-url");
     }
     long pid = ((StackStatus.Starting) status).pid();
-    err.println("waiting for the stack on data dir " + dir.toAbsolutePath() + " (pid " + pid + ") to start ...");
+    err.println("waiting for the stack on data dir " + dir.toAbsolutePath().normalize() + " (pid " + pid + ") to start ...");
     err.flush();
     long deadline = System.nanoTime() + START_WAIT.toNanos();
     while (status instanceof StackStatus.Starting) {
       if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("the stack on data dir " + dir.toAbsolutePath() + " (pid " + pid
+        throw new IllegalStateException("the stack on data dir " + dir.toAbsolutePath().normalize() + " (pid " + pid
             + ") did not become ready within " + START_WAIT.toSeconds() + " s; see the output of ./webhooks up");
       }
       pause(dir);
@@ -99,7 +99,7 @@ final class StackConnection {
     if (status instanceof StackStatus.Running running) {
       return running.properties();
     }
-    throw new IllegalStateException("the stack on data dir " + dir.toAbsolutePath() + " (pid " + pid
+    throw new IllegalStateException("the stack on data dir " + dir.toAbsolutePath().normalize() + " (pid " + pid
         + ") stopped before it was ready; see the output of ./webhooks up");
   }
 
@@ -108,7 +108,7 @@ final class StackConnection {
       TimeUnit.MILLISECONDS.sleep(POLL_MS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while waiting for the stack on data dir " + dir.toAbsolutePath(), e);
+      throw new IllegalStateException("interrupted while waiting for the stack on data dir " + dir.toAbsolutePath().normalize(), e);
     }
   }
 }

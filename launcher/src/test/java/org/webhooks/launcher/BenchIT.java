@@ -17,8 +17,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@code bench} end to end with tiny numbers, in this JVM: its own embedded stack on a temporary data
- * dir, every expected delivery received, and a report with every key and consistent values. No
- * timing is asserted: the figures depend on the machine.
+ * dir, every expected delivery received, and a report with every key and consistent values, all
+ * endpoints healthy and with a share of them failing for a while. No timing is asserted: the figures
+ * depend on the machine.
  */
 class BenchIT {
 
@@ -29,6 +30,12 @@ class BenchIT {
       "fanout_lag_p50_ms", "fanout_lag_p99_ms", "worker_lag_p50_ms", "worker_lag_p99_ms",
       "http_p50_ms", "http_p99_ms", "fanout_tasks_per_second", "peak_rss_mb", "registry_rss_mb",
       "baseline_concurrency", "baseline_deliveries_per_second", "baseline_cpu_ms_per_delivery", "ratio");
+  /** The keys of the retry scenario, printed after {@code registry_rss_mb}. */
+  private static final List<String> RETRY_KEYS = List.of(
+      "failing_subscriptions", "failing_for", "retry_schedule", "circuit_probe_delay", "failed_requests",
+      "healthy_deliveries", "healthy_deliveries_per_second", "healthy_latency_p50_ms", "healthy_latency_p99_ms",
+      "failing_latency_p50_ms", "failing_latency_p99_ms", "attempts_failed", "attempts_deferred",
+      "retries_forwarded", "retry_lateness_p50_ms", "retry_lateness_p99_ms", "retry_lateness_max_ms");
 
   @Test
   void aSmallBenchDeliversEverythingAndReportsEveryFigure() throws IOException {
@@ -72,12 +79,59 @@ class BenchIT {
   }
 
   @Test
+  void withAShareOfEndpointsFailingForAWhileEveryDeliveryStillArrivesAndTheRetriesAreReported() throws IOException {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+
+    // one of two endpoints fails for 2 s; a schedule and probe delay of 1-2 s keep the run short
+    int exit = Webhooks.run(new PrintWriter(out, true), new PrintWriter(err, true),
+        "bench", "--events", "100", "--subscriptions", "2", "--failing-share", "0.5", "--failing-for", "2s",
+        "--retry-schedule", "1s,2s,2s,2s,2s,2s", "--circuit-probe-delay", "1s");
+
+    assertThat(exit).as("exit code; stderr: %s", err).isZero();
+    Map<String, String> report = parse(out.toString());
+    List<String> keys = new java.util.ArrayList<>(KEYS);
+    keys.addAll(keys.indexOf("registry_rss_mb") + 1, RETRY_KEYS);
+    assertThat(report.keySet()).containsExactlyElementsOf(keys);
+    assertThat(report).containsEntry("deliveries_expected", "200").containsEntry("deliveries", "200")
+        .containsEntry("missing", "0").containsEntry("duplicates", "0")
+        .containsEntry("failing_subscriptions", "1").containsEntry("failing_for", "2s")
+        .containsEntry("retry_schedule", "1s,2s,2s,2s,2s,2s").containsEntry("circuit_probe_delay", "1s")
+        .containsEntry("healthy_deliveries", "100");
+    // every request the failing endpoint answered 500 is a failed attempt; each failed attempt's retry,
+    // and each task parked by the open circuit, waited in a tier and was forwarded once
+    long failed = Long.parseLong(report.get("failed_requests"));
+    assertThat(failed).isPositive();
+    assertThat(Long.parseLong(report.get("attempts_failed"))).isEqualTo(failed);
+    assertThat(Long.parseLong(report.get("retries_forwarded")))
+        .isEqualTo(failed + Long.parseLong(report.get("attempts_deferred")));
+    long p50 = Long.parseLong(report.get("retry_lateness_p50_ms"));
+    long p99 = Long.parseLong(report.get("retry_lateness_p99_ms"));
+    assertThat(p50).isNotNegative().isLessThanOrEqualTo(p99);
+    assertThat(p99).isLessThanOrEqualTo(Long.parseLong(report.get("retry_lateness_max_ms")));
+    assertThat(Long.parseLong(report.get("healthy_latency_p50_ms")))
+        .isLessThanOrEqualTo(Long.parseLong(report.get("healthy_latency_p99_ms")));
+    assertThat(Long.parseLong(report.get("failing_latency_p50_ms")))
+        .isLessThanOrEqualTo(Long.parseLong(report.get("failing_latency_p99_ms")));
+    assertThat(Double.parseDouble(report.get("healthy_deliveries_per_second"))).isPositive();
+  }
+
+  @Test
   void badNumbersAreRefusedWithTheFlagNamed() {
     StringWriter err = new StringWriter();
     int exit = Webhooks.run(new PrintWriter(new StringWriter(), true), new PrintWriter(err, true),
         "bench", "--subscriptions", "0");
     assertThat(exit).isEqualTo(Webhooks.EXIT_USAGE);
     assertThat(err.toString()).contains("--subscriptions");
+
+    StringWriter share = new StringWriter();
+    assertThat(Webhooks.run(new PrintWriter(new StringWriter(), true), new PrintWriter(share, true),
+        "bench", "--subscriptions", "2", "--failing-share", "0.1")).isEqualTo(Webhooks.EXIT_USAGE);
+    assertThat(share.toString()).contains("--failing-share 0.1 of 2 subscriptions makes 0 failing");
+    StringWriter duration = new StringWriter();
+    assertThat(Webhooks.run(new PrintWriter(new StringWriter(), true), new PrintWriter(duration, true),
+        "bench", "--failing-share", "0.5", "--failing-for", "soon")).isEqualTo(Webhooks.EXIT_USAGE);
+    assertThat(duration.toString()).contains("--failing-for: 'soon' is not a duration");
   }
 
   /** @return the {@code key: value} lines, in order; any other line fails the test */

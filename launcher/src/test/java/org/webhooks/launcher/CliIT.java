@@ -87,8 +87,10 @@ class CliIT {
 
   @Test
   void aCommandWithoutARunningStackSaysHowToStartOne() {
-    assertThat(run("subscriptions", "list", "--data-dir", dir.toString())).isEqualTo(1);
-    assertThat(err.toString()).contains("no stack is running").contains("./webhooks up");
+    // the data dir as typed (./data) is named as the directory it is
+    assertThat(run("subscriptions", "list", "--data-dir", dir + "/./")).isEqualTo(1);
+    assertThat(err.toString()).contains("no stack is running on data dir " + dir.toAbsolutePath() + ": ")
+        .contains("./webhooks up");
   }
 
   @Test

@@ -8,14 +8,21 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -33,16 +40,21 @@ import org.webhooks.schemas.WebhookSignature;
 import org.webhooks.schemas.WebhooksConfig;
 import org.webhooks.schemas.avro.AttemptOutcome;
 import org.webhooks.schemas.avro.DeadLetter;
+import org.webhooks.schemas.avro.DeadLetterKind;
 import org.webhooks.schemas.avro.DeliveryAttempt;
 import org.webhooks.schemas.avro.DeliveryTask;
 import org.webhooks.schemas.avro.Subscription;
+import org.webhooks.scheduler.RetryScheduler;
+import org.webhooks.testing.MutableClock;
 import org.webhooks.testing.Receiver;
 import org.webhooks.testing.TestStack;
+import org.webhooks.worker.DeliveryWorker;
 
 /**
  * Retries through the tiers with the whole pipeline (fanout, worker, retry scheduler) on a
  * second-scale schedule: an endpoint that recovers gets the event, identical every time; one that
- * never does is dead-lettered after exactly the schedule's attempts, and redelivered once by the CLI.
+ * never does is dead-lettered after exactly the schedule's attempts, and redelivered once by the CLI;
+ * a retry whose subscription was deleted while it waited ends cancelled, without a request.
  */
 class RetryIT {
 
@@ -104,6 +116,9 @@ class RetryIT {
 
     List<Receiver.Received> got = receiver.received("/flaky");
     assertThat(got).hasSize(3);
+    // a fresh webhook-timestamp each time (the attempts are at least a second apart), signed anew
+    assertThat(got).extracting(r -> Long.parseLong(r.header("webhook-timestamp"))).isSorted()
+        .doesNotHaveDuplicates();
     String secret = sub.getSecrets().get(0).getSecret();
     for (Receiver.Received r : got) {
       assertThat(r.body()).isEqualTo(got.get(0).body());
@@ -120,10 +135,14 @@ class RetryIT {
     Subscription sub = subscribe(receiver.url("/down"));
     startServices();
     publishCompleted("evt_down");
+    writeGarbageDelivery(sub.getId());
 
-    await().atMost(WAIT).untilAsserted(() -> assertThat(deadLetters()).hasSize(1));
+    // the record that is no task is dead-lettered at once, the task after its last attempt
+    await().atMost(WAIT).untilAsserted(() -> assertThat(deadLetters()).extracting(DeadLetter::getKind)
+        .containsExactlyInAnyOrder(DeadLetterKind.UNDECODABLE, DeadLetterKind.EXHAUSTED));
     assertThat(attempts()).extracting(DeliveryAttempt::getAttempt).containsExactly(1, 2, 3);
-    DeadLetter dl = deadLetters().get(0);
+    DeadLetter dl = deadLetters().stream().filter(d -> d.getKind() == DeadLetterKind.EXHAUSTED).findFirst()
+        .orElseThrow();
     assertThat(dl.getAttempts()).isEqualTo(3);
     assertThat(dl.getLastStatus()).isEqualTo(500);
     assertThat(receiver.received("/down")).hasSize(3);
@@ -146,6 +165,16 @@ class RetryIT {
     Cli byId = cli("dead-letters", "redeliver", "--id", entry.get("id").asText());
     assertThat(byId.exit).isEqualTo(2);
     assertThat(byId.err).contains("redelivered already");
+    // a record that could not be decoded is listed with the rest, and never redelivered
+    List<JsonNode> all = new ArrayList<>();
+    for (String line : cli("dead-letters", "list", "--json").out.trim().split("\\R")) {
+      all.add(JSON.readTree(line));
+    }
+    JsonNode garbage = all.stream().filter(n -> n.get("kind").asText().equals("undecodable")).findFirst().orElseThrow();
+    assertThat(all).hasSize(2);
+    Cli undecodable = cli("dead-letters", "redeliver", "--id", garbage.get("id").asText());
+    assertThat(undecodable.exit).isEqualTo(2);
+    assertThat(undecodable.err).contains("is an undecodable record, which cannot be redelivered");
 
     await().atMost(WAIT).untilAsserted(() -> assertThat(attempts()).hasSize(4));
     DeliveryAttempt redelivered = attempts().get(3);
@@ -156,8 +185,41 @@ class RetryIT {
     assertThat(tasks()).filteredOn(t -> t.getAttempt() == 1).hasSize(2);
     assertThat(receiver.received("/down")).hasSize(4);
     assertThat(receiver.received("/down").get(3).body()).isEqualTo(receiver.received("/down").get(0).body());
-    JsonNode after = JSON.readTree(cli("dead-letters", "list", "--json").out.trim());
+    JsonNode after = JSON.readTree(cli("dead-letters", "list", "--subscription", sub.getId(), "--json").out.trim());
     assertThat(after.get("redelivered").asBoolean()).isTrue();
+  }
+
+  @Test
+  void aRetryWhoseSubscriptionIsDeletedMeanwhileEndsCancelledWhenDueWithoutARequest() throws Exception {
+    receiver.answer("/deleted", new Receiver.Status(500, "down"));
+    Subscription sub = subscribe(receiver.url("/deleted"));
+    // the scheduler's clock stands still until the deletion has been read: the retry cannot come due before
+    MutableClock schedulerClock = new MutableClock(Instant.now());
+    startServices(Services.FANOUT_STREAM, Services.DELIVERY_WORKER);
+    RetryScheduler scheduler = new RetryScheduler(config, schedulerClock);
+    scheduler.start();
+    services.add(scheduler);
+    publishCompleted("evt_deleted");
+
+    await().atMost(WAIT).untilAsserted(() -> assertThat(attempts()).hasSize(1));
+    assertThat(attempts().get(0).getOutcome()).isEqualTo(AttemptOutcome.HTTP_ERROR);
+    await().atMost(WAIT).untilAsserted(() -> assertThat(TopicReader.readAll(config,
+        config.topics().retry(Duration.ofSeconds(1)).name(), new ByteArrayDeserializer())).hasSize(1));
+    try (SubscriptionStore store = new SubscriptionStore(config)) {
+      store.delete(sub.getId());
+    }
+    DeliveryWorker worker = (DeliveryWorker) services.get(1);
+    assertThat(worker.awaitSubscriptionsRead(WAIT)).isTrue();
+    schedulerClock.advance(Duration.ofMinutes(1));
+
+    await().atMost(WAIT).untilAsserted(() -> assertThat(attempts()).hasSize(2));
+    DeliveryAttempt cancelled = attempts().get(1);
+    assertThat(cancelled.getOutcome()).isEqualTo(AttemptOutcome.CANCELLED);
+    assertThat(cancelled.getAttempt()).isEqualTo(2);
+    assertThat(cancelled.getFinal$()).isTrue();
+    assertThat(cancelled.getError()).contains("deleted");
+    assertThat(receiver.received("/deleted")).hasSize(1);
+    assertThat(deadLetters()).isEmpty();
   }
 
   private record Cli(int exit, String out, String err) {}
@@ -190,8 +252,22 @@ class RetryIT {
     return s;
   }
 
+  /** Writes a record to webhook-deliveries that is not a task, keyed by {@code subscriptionId}. */
+  private void writeGarbageDelivery(String subscriptionId) throws Exception {
+    Properties p = KafkaClients.common(config);
+    try (KafkaProducer<String, byte[]> producer =
+        new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+      producer.send(new ProducerRecord<>(config.topics().deliveries().name(), subscriptionId,
+          "not a task".getBytes(StandardCharsets.UTF_8))).get();
+    }
+  }
+
   private void startServices() {
-    for (String name : Services.PIPELINE) {
+    startServices(Services.PIPELINE.toArray(String[]::new));
+  }
+
+  private void startServices(String... names) {
+    for (String name : names) {
       Service s = Services.create(name, config);
       s.start();
       services.add(s);
@@ -207,11 +283,15 @@ class RetryIT {
   private List<DeadLetter> deadLetters() {
     return TopicReader.readAll(config, config.topics().deadLetters().name(),
         config.topics().deadLetters().valueSerde(registry).deserializer()).stream().map(ConsumerRecord::value)
-        .filter(d -> d.getKind() != org.webhooks.schemas.avro.DeadLetterKind.REDELIVERED).toList();
+        .filter(d -> d.getKind() != DeadLetterKind.REDELIVERED).toList();
   }
 
+  /** @return the tasks of webhook-deliveries, without the record that is no task */
   private List<DeliveryTask> tasks() {
-    return TopicReader.readAll(config, config.topics().deliveries().name(),
-        config.topics().deliveries().valueSerde(registry).deserializer()).stream().map(ConsumerRecord::value).toList();
+    String topic = config.topics().deliveries().name();
+    var serde = config.topics().deliveries().valueSerde(registry).deserializer();
+    return TopicReader.readAll(config, topic, new ByteArrayDeserializer()).stream()
+        .filter(r -> r.value()[0] == 0)
+        .map(r -> serde.deserialize(topic, r.value())).toList();
   }
 }

@@ -49,6 +49,7 @@ import org.webhooks.data.SubscriptionRules;
 import org.webhooks.data.SubscriptionStore;
 import org.webhooks.schemas.WebhooksConfig;
 import org.webhooks.schemas.avro.CallEvent;
+import org.webhooks.schemas.avro.DeadLetter;
 import org.webhooks.schemas.avro.DeliveryAttempt;
 import org.webhooks.schemas.avro.DeliveryTask;
 import org.webhooks.schemas.avro.Subscription;
@@ -96,11 +97,46 @@ final class ScaleOutFixture implements AutoCloseable {
    * @param receiverDelay how long the receiver takes to answer each request
    */
   static ScaleOutFixture create(Path dataDir, Duration receiverDelay) throws Exception {
+    return create(dataDir, receiverDelay, Setting.RETRY_SCHEDULE.defaultValue());
+  }
+
+  /**
+   * Creates the topics, retry tiers of {@code retrySchedule} included, and a receiver.
+   *
+   * @param retrySchedule the retry schedule the services under test run with
+   */
+  static ScaleOutFixture create(Path dataDir, Duration receiverDelay, String retrySchedule) throws Exception {
     EmbeddedStack stack = TestStack.shared();
+    return on(stack.bootstrapServers(), stack.registryUrl(), dataDir, receiverDelay, retrySchedule);
+  }
+
+  /**
+   * Creates the topics, under a prefix of their own, and a receiver, on the stack at these addresses.
+   *
+   * @param dataDir the data dir of the in-JVM services
+   * @param retrySchedule the retry schedule the services under test run with
+   */
+  static ScaleOutFixture on(String bootstrapServers, String registryUrl, Path dataDir, Duration receiverDelay,
+      String retrySchedule) throws Exception {
+    return on(bootstrapServers, registryUrl, dataDir, receiverDelay, retrySchedule, newTopicPrefix());
+  }
+
+  /** @return a topic prefix of its own for a test */
+  static String newTopicPrefix() {
+    return "scale-" + UUID.randomUUID() + "-";
+  }
+
+  /**
+   * As {@link #on(String, String, Path, Duration, String)}, under {@code topicPrefix}: for services
+   * started before the stack is, which must be told the prefix first.
+   */
+  static ScaleOutFixture on(String bootstrapServers, String registryUrl, Path dataDir, Duration receiverDelay,
+      String retrySchedule, String topicPrefix) throws Exception {
     WebhooksConfig config = WebhooksConfig.defaults()
-        .with(Setting.BOOTSTRAP_SERVERS, stack.bootstrapServers())
-        .with(Setting.REGISTRY_URL, stack.registryUrl())
-        .with(Setting.TOPIC_PREFIX, "scale-" + UUID.randomUUID() + "-")
+        .with(Setting.RETRY_SCHEDULE, retrySchedule)
+        .with(Setting.BOOTSTRAP_SERVERS, bootstrapServers)
+        .with(Setting.REGISTRY_URL, registryUrl)
+        .with(Setting.TOPIC_PREFIX, topicPrefix)
         .with(Setting.PARTITIONS, Integer.toString(PARTITIONS))
         .with(Setting.ALLOWED_TARGETS, "127.0.0.1")
         .with(Setting.DATA_DIR, dataDir.toString());
@@ -234,7 +270,68 @@ final class ScaleOutFixture implements AutoCloseable {
 
   /** @return the consumer group of the delivery workers */
   String workerGroup() {
-    return config.topicPrefix() + DeliveryWorker.NAME;
+    return group(DeliveryWorker.NAME);
+  }
+
+  /** @return the consumer group of {@code service}, e.g. {@code retry-scheduler} */
+  String group(String service) {
+    return config.topicPrefix() + service;
+  }
+
+  /** @return every committed task waiting, or that waited, in a retry tier, read_committed */
+  List<ConsumerRecord<String, DeliveryTask>> tierTasks() {
+    List<ConsumerRecord<String, DeliveryTask>> out = new ArrayList<>();
+    for (var tier : config.topics().retryTopics()) {
+      out.addAll(TopicReader.readAll(config, tier.name(), tier.valueSerde(registry).deserializer()));
+    }
+    return out;
+  }
+
+  /** @return every committed dead letter, read_committed */
+  List<DeadLetter> deadLetters() {
+    return TopicReader.readAll(config, config.topics().deadLetters().name(),
+        config.topics().deadLetters().valueSerde(registry).deserializer()).stream().map(ConsumerRecord::value).toList();
+  }
+
+  /**
+   * @return records of {@code topics} that consumer group {@code group} has not committed yet: end
+   *     offsets minus committed offsets (a transaction marker counts as one), summed over the partitions
+   */
+  long uncommitted(String group, List<String> topics) throws Exception {
+    Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
+        .partitionsToOffsetAndMetadata().get();
+    Map<TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new HashMap<>();
+    for (String topic : topics) {
+      for (int p = 0; p < PARTITIONS; p++) {
+        latest.put(new TopicPartition(topic, p), org.apache.kafka.clients.admin.OffsetSpec.latest());
+      }
+    }
+    long out = 0;
+    for (var e : admin.listOffsets(latest).all().get().entrySet()) {
+      OffsetAndMetadata c = committed.get(e.getKey());
+      out += e.getValue().offset() - (c == null ? 0 : c.offset());
+    }
+    return out;
+  }
+
+  /**
+   * @return true when consumer group {@code group} has committed, on every partition of
+   *     {@code records}, the offset after its last record: none of them is left to process
+   */
+  boolean committedPast(String group, List<? extends ConsumerRecord<?, ?>> records) throws Exception {
+    Map<TopicPartition, Long> next = new HashMap<>();
+    for (ConsumerRecord<?, ?> r : records) {
+      next.merge(new TopicPartition(r.topic(), r.partition()), r.offset() + 1, Math::max);
+    }
+    Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
+        .partitionsToOffsetAndMetadata().get();
+    for (Map.Entry<TopicPartition, Long> e : next.entrySet()) {
+      OffsetAndMetadata o = committed.get(e.getKey());
+      if (o == null || o.offset() < e.getValue()) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** @return the transactional id of the worker with {@code instanceId} */
@@ -292,19 +389,7 @@ final class ScaleOutFixture implements AutoCloseable {
    *     offset after its last task: no task is left to (re)deliver
    */
   boolean workersCommittedAll(List<ConsumerRecord<String, DeliveryTask>> tasks) throws Exception {
-    Map<Integer, Long> next = new HashMap<>();
-    for (ConsumerRecord<String, DeliveryTask> r : tasks) {
-      next.merge(r.partition(), r.offset() + 1, Math::max);
-    }
-    Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(workerGroup())
-        .partitionsToOffsetAndMetadata().get();
-    for (Map.Entry<Integer, Long> e : next.entrySet()) {
-      OffsetAndMetadata o = committed.get(new TopicPartition(config.topics().deliveries().name(), e.getKey()));
-      if (o == null || o.offset() < e.getValue()) {
-        return false;
-      }
-    }
-    return true;
+    return committedPast(workerGroup(), tasks);
   }
 
   /**

@@ -29,8 +29,9 @@ import org.webhooks.schemas.avro.DeliveryTask;
  * Scale-out with real {@code ./webhooks delivery-worker} processes against the shared embedded
  * stack: a second worker process starts in the middle of a burst and takes half the partitions;
  * the first is then killed with SIGKILL while it has requests in flight, and a new process with
- * the same instance id takes its place. The newcomer fences the transactional id at once, and every
- * (event, endpoint) pair still reaches the receiver; the repeats are counted and explained.
+ * the same instance id takes its place. The newcomer fences the transactional id and takes the
+ * killed member's place in the group at once (static membership), and every (event, endpoint) pair
+ * still reaches the receiver; the repeats are counted and explained.
  */
 class ScaleOutProcessIT {
 
@@ -45,11 +46,12 @@ class ScaleOutProcessIT {
   /** Generous: each step may wait for a JVM to start, which takes long on a loaded machine. */
   private static final Duration WAIT = Duration.ofSeconds(120);
   /**
-   * A killed member keeps its partitions until its session times out: 6 s, the broker's minimum,
-   * instead of the default 45 s. Passed to every client as {@code --kafka}; only consumers use it.
+   * The first worker's session, 10 minutes, far beyond this test: its successor can only have taken
+   * its partitions by replacing it in the group (static membership), never because the killed
+   * member's session ran out. Passed to every client as {@code --kafka}; only consumers use it.
    */
-  private static final List<String> GROUP_TIMING = List.of(
-      "--kafka", "session.timeout.ms=6000", "--kafka", "heartbeat.interval.ms=1000");
+  private static final List<String> LONG_SESSION = List.of(
+      "--kafka", "session.timeout.ms=600000", "--kafka", "heartbeat.interval.ms=3000");
 
   @TempDir Path dataDir;
   @TempDir Path fanoutState;
@@ -71,7 +73,7 @@ class ScaleOutProcessIT {
       // one endpoint per partition: each partition's requests leave in offset order, so nearly
       // every repeat is a request that was in flight when its partition changed hands
       f.subscribeSpread(1);
-      LauncherProcess w1 = worker(f, "w1", "w1-first");
+      LauncherProcess w1 = worker(f, "w1", "w1-first", LONG_SESSION);
       FanoutService fanout = new FanoutService(f.config, fanoutState);
       fanout.start();
       closeables.add(fanout);
@@ -86,7 +88,7 @@ class ScaleOutProcessIT {
 
       // mid-burst, a second process joins and takes half of the partitions
       await().atMost(WAIT).until(() -> f.receiver.distinct() >= expected.size() / 20);
-      LauncherProcess w2 = worker(f, "w2", "w2");
+      LauncherProcess w2 = worker(f, "w2", "w2", List.of());
       step(f, "w2 started");
       await().atMost(WAIT).until(() -> sharedByBoth(f.workerAssignments(), "w1", "w2"));
       Map<String, Set<Integer>> shared = f.workerAssignments();
@@ -121,7 +123,7 @@ class ScaleOutProcessIT {
       TransactionDescription open = f.transaction(w1Transactions);
       assertThat(open.state()).isEqualTo(TransactionState.ONGOING);
 
-      LauncherProcess w1Again = worker(f, "w1", "w1-second");
+      LauncherProcess w1Again = worker(f, "w1", "w1-second", LONG_SESSION);
       await().atMost(WAIT).until(() -> {
         assertThat(w1Again.isAlive()).as("w1 restarted").isTrue();
         return newerProducer(f.transaction(w1Transactions), open);
@@ -129,11 +131,13 @@ class ScaleOutProcessIT {
       TransactionDescription fenced = f.transaction(w1Transactions);
       leftOpen.close(Duration.ZERO);
       step(f, "w1 restarted; its transactional id moved from " + describe(open) + " to " + describe(fenced));
-      // the killed member keeps its partitions until its session times out; then the newcomer
-      // shares them with W2
+      // the newcomer replaces the killed member, whose session cannot have run out yet, and takes
+      // its partitions back; W2 keeps its own
       await().atMost(WAIT).until(() -> !killedMember.equals(memberId(f, "w1"))
           && sharedByBoth(f.workerAssignments(), "w1", "w2"));
-      step(f, "w1 again in the group " + f.workerAssignments());
+      Map<String, Set<Integer>> back = f.workerAssignments();
+      step(f, "w1 again in the group " + back);
+      assertThat(back).isEqualTo(shared);
 
       publishing.get(WAIT.toSeconds(), TimeUnit.SECONDS);
       await().atMost(WAIT).until(() -> f.receiver.distinct() >= expected.size());
@@ -179,7 +183,8 @@ class ScaleOutProcessIT {
     }
   }
 
-  private LauncherProcess worker(ScaleOutFixture f, String instanceId, String logName) throws Exception {
+  private LauncherProcess worker(ScaleOutFixture f, String instanceId, String logName, List<String> groupTiming)
+      throws Exception {
     List<String> args = new ArrayList<>(List.of("delivery-worker",
         "--bootstrap-servers", f.config.bootstrapServers(), "--registry-url", f.config.registryUrl(),
         "--topic-prefix", f.config.topicPrefix(), "--partitions", Integer.toString(ScaleOutFixture.PARTITIONS),
@@ -188,7 +193,7 @@ class ScaleOutProcessIT {
         "--http-timeout", ScaleOutFixture.HELD_REQUEST_TIMEOUT,
         "--max-in-flight", Integer.toString(MAX_IN_FLIGHT),
         "--max-in-flight-per-endpoint", Integer.toString(MAX_IN_FLIGHT_PER_ENDPOINT)));
-    args.addAll(GROUP_TIMING);
+    args.addAll(groupTiming);
     LauncherProcess p = LauncherProcess.start(logs, logName, args);
     closeables.add(p);
     return p;

@@ -21,7 +21,8 @@ import org.webhooks.schemas.WebhookSignature;
  * signature with the secret of its path, counts requests per {@code (webhook-id, path)} so that
  * repeats show up as duplicates, and answers 200 after a fixed delay, so that a worker always has
  * requests in flight while it works. Paths can be held: their requests stay unanswered until
- * {@link #release()}.
+ * {@link #release()}. Paths can fail: the first requests of each delivery on them are answered 500
+ * ({@link #failFirst}).
  */
 final class ScaleOutReceiver implements AutoCloseable {
 
@@ -37,9 +38,14 @@ final class ScaleOutReceiver implements AutoCloseable {
   private final AtomicInteger total = new AtomicInteger();
   private final AtomicInteger badSignatures = new AtomicInteger();
   private final Set<String> heldPaths = ConcurrentHashMap.newKeySet();
-  private final Queue<HttpServerRequest> unanswered = new ConcurrentLinkedQueue<>();
+  /** A request held unanswered, with the answer it is to get. */
+  private record Held(HttpServerRequest request, Delivery delivery, int status) {}
+
+  private final Queue<Held> unanswered = new ConcurrentLinkedQueue<>();
   private final AtomicInteger heldCount = new AtomicInteger();
   private final Set<Delivery> heldDeliveries = ConcurrentHashMap.newKeySet();
+  private final Map<String, Integer> failFirst = new ConcurrentHashMap<>();
+  private final Set<Delivery> answered200 = ConcurrentHashMap.newKeySet();
 
   private ScaleOutReceiver(Duration delay) throws Exception {
     this.delayMs = Math.max(1, delay.toMillis());
@@ -94,6 +100,19 @@ final class ScaleOutReceiver implements AutoCloseable {
     return new HashMap<>(counts);
   }
 
+  /**
+   * From now on, the first {@code requests} requests of each delivery on {@code paths} are answered 500
+   * (after the usual delay), the later ones 200.
+   */
+  void failFirst(Set<String> paths, int requests) {
+    paths.forEach(p -> failFirst.put(p, requests));
+  }
+
+  /** @return the pairs answered 200 so far (an answer to a client that was gone included) */
+  Set<Delivery> answered200() {
+    return Set.copyOf(answered200);
+  }
+
   /** From now on, requests on {@code paths} are not answered until {@link #release()}. */
   void hold(Set<String> paths) {
     heldPaths.addAll(paths);
@@ -114,9 +133,9 @@ final class ScaleOutReceiver implements AutoCloseable {
     synchronized (heldPaths) {
       heldPaths.clear();
     }
-    for (HttpServerRequest r; (r = unanswered.poll()) != null; ) {
-      HttpServerRequest request = r;
-      vertx.runOnContext(v -> answer(request));
+    for (Held h; (h = unanswered.poll()) != null; ) {
+      Held held = h;
+      vertx.runOnContext(v -> answer(held.request(), held.delivery(), held.status()));
     }
   }
 
@@ -136,7 +155,8 @@ final class ScaleOutReceiver implements AutoCloseable {
         badSignatures.incrementAndGet();
       }
       Delivery d = new Delivery(id, path);
-      counts.merge(d, 1, Integer::sum);
+      int n = counts.merge(d, 1, Integer::sum);
+      int status = n <= failFirst.getOrDefault(path, 0) ? 500 : 200;
       byPath.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
       total.incrementAndGet();
       synchronized (heldPaths) {
@@ -144,17 +164,20 @@ final class ScaleOutReceiver implements AutoCloseable {
         if (heldPaths.contains(path)) {
           heldDeliveries.add(d);
           heldCount.incrementAndGet();
-          unanswered.add(request);
+          unanswered.add(new Held(request, d, status));
           return;
         }
       }
-      vertx.setTimer(delayMs, t -> answer(request));
+      vertx.setTimer(delayMs, t -> answer(request, d, status));
     });
   }
 
-  private void answer(HttpServerRequest request) {
+  private void answer(HttpServerRequest request, Delivery d, int status) {
     if (!request.response().ended() && !request.response().closed()) {
-      request.response().setStatusCode(200).end();
+      if (status == 200) {
+        answered200.add(d);
+      }
+      request.response().setStatusCode(status).end();
     }
   }
 

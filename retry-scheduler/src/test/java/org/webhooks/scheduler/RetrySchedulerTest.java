@@ -3,6 +3,8 @@ package org.webhooks.scheduler;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -13,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -80,7 +83,10 @@ class RetrySchedulerTest {
   void aTaskIsForwardedOnceDueAsTheIdenticalBytesAndNeverBefore() throws Exception {
     MutableClock clock = new MutableClock(Instant.now().truncatedTo(ChronoUnit.SECONDS));
     byte[] held = write(Duration.ofMinutes(1), "sub_a", clock.instant().plus(Duration.ofMinutes(1)));
-    RetryScheduler scheduler = start(clock);
+    RetryScheduler scheduler = new RetryScheduler(config, clock);
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    scheduler.metrics().bindTo(meters);
+    start(scheduler);
 
     // a task due now in the other tier proves the scheduler reads; the held one stays
     byte[] dueNow = write(Duration.ofMinutes(5), "sub_b", clock.instant());
@@ -90,12 +96,18 @@ class RetrySchedulerTest {
     await().atMost(WAIT).untilAsserted(() -> assertThat(deliveries()).hasSize(2));
     assertThat(deliveries()).extracting(ConsumerRecord::value).containsExactly(dueNow, alsoDueNow);
 
-    clock.advance(Duration.ofSeconds(1));
+    // the clock jumps 5 s past the held task's due time before the scheduler looks again
+    clock.advance(Duration.ofSeconds(6));
     await().atMost(WAIT).untilAsserted(() -> assertThat(deliveries()).hasSize(3));
     ConsumerRecord<byte[], byte[]> forwarded = deliveries().get(2);
     assertThat(forwarded.value()).isEqualTo(held);
     assertThat(new String(forwarded.key(), StandardCharsets.UTF_8)).isEqualTo("sub_a");
     assertThat(scheduler.metrics().forwarded()).isEqualTo(3);
+    // lateness: forwarded time minus due time on the scheduler's clock, 0 for the two due at once
+    Timer lateness = meters.get("webhooks.retry.lateness").timer();
+    assertThat(lateness.count()).isEqualTo(3);
+    assertThat(lateness.max(TimeUnit.MILLISECONDS)).isEqualTo(5000);
+    assertThat(lateness.totalTime(TimeUnit.MILLISECONDS)).isEqualTo(5000);
   }
 
   @Test
@@ -139,7 +151,10 @@ class RetrySchedulerTest {
   }
 
   private RetryScheduler start(MutableClock clock) {
-    RetryScheduler s = new RetryScheduler(config, clock);
+    return start(new RetryScheduler(config, clock));
+  }
+
+  private RetryScheduler start(RetryScheduler s) {
     schedulers.add(s);
     s.start();
     await().atMost(WAIT).until(s::isReady);

@@ -96,7 +96,7 @@ public record LoopClients(KafkaConsumer<byte[], byte[]> consumer, KafkaProducer<
     p.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, Integer.toString(TRANSACTION_TIMEOUT_MS));
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     p.put(ProducerConfig.ACKS_CONFIG, "all");
-    p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "30000");
+    p.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, "30000");
     // outputs carry the rendered body (a dead letter the whole task), so they may be near the event limit
     p.putIfAbsent(ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
         Integer.toString(KafkaClients.maxRecordBytes(config.maxEventBytes())));

@@ -55,9 +55,12 @@ import org.slf4j.LoggerFactory;
  *   <li>Rebalances: before partitions are revoked, what finished is committed; pending items of
  *       partitions that go are {@link RecordProcessor#abandon abandoned}.</li>
  *   <li>Failures: a transaction refused because the group moved to a new generation is aborted and
- *       its outputs are sent again in the next one; any other failed transaction is aborted and
- *       every partition is read again from its committed offset (work repeated, none lost); a
- *       fenced producer or instance id, or missing rights, stops the loop with {@link #failure()}.</li>
+ *       its outputs are sent again in the next one; any other failed transaction (a commit or a
+ *       send that failed, as when the broker was unreachable for longer than the producer waits) is
+ *       aborted and every partition is read again from its committed offset (work repeated, none
+ *       lost); calls the broker does not answer are made again until it does, so an outage is
+ *       ridden out in place; a fenced producer or instance id, or missing rights, stops the loop
+ *       with {@link #failure()}.</li>
  * </ul>
  *
  * @param <T> what the processor keeps per pending record
@@ -100,6 +103,12 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
   /** Outputs sent in the open transaction, kept to be sent again if it must be aborted and redone. */
   private final List<ProducerRecord<String, byte[]>> sentInTransaction = new ArrayList<>();
   private boolean inTransaction;
+  /**
+   * Why the open transaction cannot commit (a send failed, so the producer refuses every call but an
+   * abort), or null. Set by {@link #send}, acted on at the end of the round: outputs sent after it
+   * are dropped, since the transaction is aborted anyway.
+   */
+  private KafkaException transactionFailure;
   private long lastCommitNanos = System.nanoTime();
 
   private volatile boolean stopRequested;
@@ -179,11 +188,30 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
     }
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>A send the producer refuses because an earlier send of the transaction failed (the broker
+   * could not be reached in time, say) is not the processor's business: the transaction is marked
+   * failed and, at the end of the round, aborted, and every partition is read again from its last
+   * commit, as when a commit fails. A fenced producer stops the loop.
+   */
   @Override
   public void send(ProducerRecord<String, byte[]> record) {
+    if (transactionFailure != null) {
+      return;
+    }
     beginIfNeeded();
     sentInTransaction.add(record);
-    clients.producer().send(record);
+    try {
+      clients.producer().send(record);
+    } catch (ProducerFencedException | AuthorizationException | UnsupportedVersionException | IllegalStateException e) {
+      throw new FatalException(e);
+    } catch (FatalException e) {
+      throw e;
+    } catch (KafkaException e) {
+      transactionFailure = e;
+    }
   }
 
   @Override
@@ -203,7 +231,7 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
         accept(poll());
         runOwnerTasks();
         processor.work();
-        if (commitDue()) {
+        if (transactionFailure != null || commitDue()) {
           commit();
         }
         updatePause();
@@ -335,6 +363,10 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
    * @throws FatalException when the producer is fenced or otherwise unusable
    */
   private void commit() {
+    if (transactionFailure != null) {
+      abortAndRewind(transactionFailure);
+      return;
+    }
     lastCommitNanos = System.nanoTime();
     Map<TopicPartition, PartitionProgress.Commit> commits = new HashMap<>();
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
@@ -427,6 +459,7 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
 
   private void abort() {
     sentInTransaction.clear();
+    transactionFailure = null;
     if (!inTransaction) {
       return;
     }
@@ -453,7 +486,7 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
     for (TopicPartition tp : assigned) {
       abandon(tp);
     }
-    Map<TopicPartition, OffsetAndMetadata> committed = committedOffsets(assigned);
+    Map<TopicPartition, OffsetAndMetadata> committed = committedOffsets(assigned, true);
     List<TopicPartition> fromStart = new ArrayList<>();
     for (TopicPartition tp : assigned) {
       OffsetAndMetadata o = committed.get(tp);
@@ -470,13 +503,29 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
     }
   }
 
-  private Map<TopicPartition, OffsetAndMetadata> committedOffsets(Set<TopicPartition> partitions) {
+  /**
+   * Asks the group coordinator for the committed offsets of {@code partitions}.
+   *
+   * @param untilAnswered while the broker does not answer (an outage), ask again for as long as it
+   *     takes: a rewind must restart from exactly the committed offsets
+   * @throws TimeoutException when the broker does not answer in time and {@code untilAnswered} is false
+   */
+  private Map<TopicPartition, OffsetAndMetadata> committedOffsets(Set<TopicPartition> partitions,
+      boolean untilAnswered) {
     while (true) {
       try {
         Map<TopicPartition, OffsetAndMetadata> committed = clients.consumer().committed(partitions);
         return committed == null ? Map.of() : committed;
       } catch (WakeupException e) {
         // an owner task arrived meanwhile; it runs after this
+      } catch (TimeoutException e) {
+        if (!untilAnswered) {
+          throw e;
+        }
+        if (stopRequested) {
+          throw new FatalException(e);
+        }
+        LOG.warn("{}: reading the committed offsets timed out ({}); trying again", settings.name(), e.getMessage());
       }
     }
   }
@@ -629,7 +678,7 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
         return Map.of();
       }
       try {
-        return committedOffsets(new HashSet<>(partitions));
+        return committedOffsets(new HashSet<>(partitions), false);
       } catch (KafkaException e) {
         LOG.warn("{}: could not read the committed offsets of {} ({}); their records from the committed "
             + "offset are processed again", settings.name(), partitions, e.toString());

@@ -1,4 +1,4 @@
-package org.webhooks.launcher;
+package org.webhooks.bench;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;

@@ -1,10 +1,9 @@
-package org.webhooks.launcher;
+package org.webhooks.bench;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -14,7 +13,7 @@ import org.webhooks.schemas.WebhookSignature;
  * A local webhook receiver for {@code demo}: verifies each request's Standard Webhooks signature
  * with the subscription's secret, answers 200, and records when each {@code webhook-id} arrived.
  */
-final class DemoReceiver implements AutoCloseable {
+public final class DemoReceiver implements AutoCloseable {
 
   /**
    * One request as received.
@@ -23,7 +22,7 @@ final class DemoReceiver implements AutoCloseable {
    * @param signatureValid whether the signature verified with the secret
    * @param body the exact body bytes
    */
-  record Receipt(long receivedAtMs, boolean signatureValid, byte[] body) {}
+  public record Receipt(long receivedAtMs, boolean signatureValid, byte[] body) {}
 
   private final Vertx vertx;
   private final HttpServer server;
@@ -37,8 +36,13 @@ final class DemoReceiver implements AutoCloseable {
     this.clock = clock;
   }
 
-  /** Starts listening on 127.0.0.1 on a free port. */
-  static DemoReceiver start(Clock clock) throws Exception {
+  /**
+   * Starts listening on 127.0.0.1 on a free port.
+   *
+   * @param clock the clock receipt times are read from
+   * @throws Exception when the server cannot bind within 30 s
+   */
+  public static DemoReceiver start(Clock clock) throws Exception {
     Vertx vertx = Vertx.vertx();
     HttpServer server = vertx.createHttpServer();
     DemoReceiver receiver = new DemoReceiver(vertx, server, clock);
@@ -48,17 +52,17 @@ final class DemoReceiver implements AutoCloseable {
   }
 
   /** @param secret the {@code whsec_...} secret the signatures are checked with */
-  void verifyWith(String secret) {
+  public void verifyWith(String secret) {
     this.secret = secret;
   }
 
   /** @return the URL to subscribe, e.g. {@code http://127.0.0.1:41234/webhooks} */
-  String url() {
+  public String url() {
     return "http://127.0.0.1:" + server.actualPort() + "/webhooks";
   }
 
   /** @return receipts by webhook-id (the first receipt of each id; retries do not overwrite it) */
-  Map<String, Receipt> receipts() {
+  public Map<String, Receipt> receipts() {
     return Map.copyOf(receipts);
   }
 
@@ -79,6 +83,6 @@ final class DemoReceiver implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
-    vertx.close().toCompletionStage().toCompletableFuture().get(Duration.ofSeconds(10).toSeconds(), TimeUnit.SECONDS);
+    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 }

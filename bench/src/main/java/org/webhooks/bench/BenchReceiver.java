@@ -1,9 +1,10 @@
-package org.webhooks.launcher;
+package org.webhooks.bench;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -17,6 +18,9 @@ import org.webhooks.schemas.WebhookSignature;
  * <p>Requests to {@code /hooks/<n>} are deliveries to subscription number {@code n}: the first receipt
  * of each ({@code webhook-id}, path) is kept with its time; later ones count as duplicates. Requests to
  * {@link #BASELINE_PATH} only count, with the time of the first and last, for the HTTP ceiling.
+ *
+ * <p>For the retry scenario some paths can be made to fail for a while ({@link #failUntil}): until
+ * then they answer 500, counted as failed requests and not as receipts, and afterwards 204 like the rest.
  */
 final class BenchReceiver implements AutoCloseable {
 
@@ -30,6 +34,9 @@ final class BenchReceiver implements AutoCloseable {
   /** Receipt time, epoch ms, by path + '|' + webhook-id. */
   private final Map<String, Long> receipts = new ConcurrentHashMap<>();
   private final AtomicLong duplicates = new AtomicLong();
+  private final AtomicLong failedRequests = new AtomicLong();
+  private volatile Set<String> failingPaths = Set.of();
+  private volatile long failingUntilMs = Long.MIN_VALUE;
   private final AtomicLong firstReceiptMs = new AtomicLong(Long.MAX_VALUE);
   private final AtomicLong lastReceiptMs = new AtomicLong(Long.MIN_VALUE);
   private final AtomicLong baselineCount = new AtomicLong();
@@ -60,6 +67,22 @@ final class BenchReceiver implements AutoCloseable {
     return "http://127.0.0.1:" + server.actualPort() + HOOKS_PATH + n;
   }
 
+  /**
+   * Makes the endpoints of {@code paths} answer 500 until {@code untilMs}, then 204 again.
+   *
+   * @param paths {@code /hooks/<n>} paths
+   * @param untilMs the end of the failure, epoch ms
+   */
+  void failUntil(Set<String> paths, long untilMs) {
+    failingUntilMs = untilMs;
+    failingPaths = Set.copyOf(paths);
+  }
+
+  /** @return requests answered 500 by a failing endpoint */
+  long failedRequests() {
+    return failedRequests.get();
+  }
+
   /** @return the port listened on */
   int port() {
     return server.actualPort();
@@ -70,7 +93,7 @@ final class BenchReceiver implements AutoCloseable {
     return receipts.size();
   }
 
-  /** @return repeated (webhook-id, path) receipts, which at-least-once delivery allows */
+  /** @return repeated successful (webhook-id, path) receipts, which at-least-once delivery allows */
   long duplicates() {
     return duplicates.get();
   }
@@ -110,6 +133,11 @@ final class BenchReceiver implements AutoCloseable {
       String path = request.path();
       if (path.startsWith(HOOKS_PATH)) {
         long now = System.currentTimeMillis();
+        if (now < failingUntilMs && failingPaths.contains(path)) {
+          failedRequests.incrementAndGet();
+          request.response().setStatusCode(500).end();
+          return;
+        }
         String id = request.getHeader(WebhookSignature.ID_HEADER);
         if (id != null && receipts.putIfAbsent(key(path, id), now) == null) {
           firstReceiptMs.accumulateAndGet(now, Math::min);

@@ -1,4 +1,4 @@
-package org.webhooks.launcher;
+package org.webhooks.bench;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -45,7 +45,7 @@ import org.webhooks.stats.StatsWindow;
  * timeout), lets a delivery-stats service index them, then times each query as the control plane serves
  * it (the query through {@link DeliveryStatsQueries} and its JSON), one at a time.
  */
-final class StatsQueryBench {
+public final class StatsQueryBench {
 
   private static final Logger LOG = LoggerFactory.getLogger(StatsQueryBench.class);
   private static final String ACCOUNT = "acct_bench";
@@ -64,12 +64,22 @@ final class StatsQueryBench {
    * @param attempts attempt records to write
    * @param queries how many times each query is timed (after as many warm-up runs, at most 100)
    * @return the report, one {@code key: value} each
+   * @throws Exception when the stack or delivery-stats does not start, or the attempts are not indexed
+   *     within 60 minutes
    */
-  static Map<String, Object> run(WebhooksConfig config, Path dataDir, int attempts, int queries) throws Exception {
+  public static Map<String, Object> run(WebhooksConfig config, Path dataDir, int attempts, int queries) throws Exception {
     Map<String, Object> report = new LinkedHashMap<>();
-    try (ServiceHost host = new ServiceHost()) {
-      EmbeddedStack stack = EmbeddedStack.start(dataDir, 0, 0, 0);
-      host.closeLast(stack);
+    // delivery-stats stops before the stack it reads, which closes when this block ends
+    try (EmbeddedStack stack = EmbeddedStack.start(dataDir, 0, 0, 0)) {
+      run(config, dataDir, attempts, queries, stack, report);
+    }
+    return report;
+  }
+
+  private static void run(WebhooksConfig config, Path dataDir, int attempts, int queries, EmbeddedStack stack,
+      Map<String, Object> report) throws Exception {
+    DeliveryStatsService stats = null;
+    try {
       WebhooksConfig c = config.with(Setting.BOOTSTRAP_SERVERS, stack.bootstrapServers())
           .with(Setting.REGISTRY_URL, stack.registryUrl());
       KafkaClients.ensureTopics(c);
@@ -90,8 +100,8 @@ final class StatsQueryBench {
       LOG.info("bench: wrote {} attempts in {} s", attempts, format(writeSeconds));
 
       long indexStart = System.nanoTime();
-      DeliveryStatsService stats = new DeliveryStatsService(c, dataDir.resolve("delivery-stats-state"));
-      host.start(stats);
+      stats = new DeliveryStatsService(c, dataDir.resolve("delivery-stats-state"));
+      stats.start();
       DeliveryStatsQueries q = stats.queries();
       awaitIndexed(q, subscription, attempts, attemptIds.get(attemptIds.size() - 1),
           eventIds.get(eventIds.size() - 1));
@@ -136,8 +146,11 @@ final class StatsQueryBench {
         report.put(t.name() + "_max_ms", ms(t.micros().getMaxValue()));
       }
       report.put("peak_rss_mb", BenchMemory.peakRssMb("self").orElse(-1));
+    } finally {
+      if (stats != null) {
+        stats.close();
+      }
     }
-    return report;
   }
 
   private static Timed timed(String name, Supplier<Object> query) {

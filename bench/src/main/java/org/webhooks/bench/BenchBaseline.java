@@ -1,4 +1,4 @@
-package org.webhooks.launcher;
+package org.webhooks.bench;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

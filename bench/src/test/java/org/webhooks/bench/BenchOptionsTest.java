@@ -1,0 +1,44 @@
+package org.webhooks.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.webhooks.schemas.Setting;
+import org.webhooks.schemas.WebhooksConfig;
+
+class BenchOptionsTest {
+
+  @Test
+  void theRetryScenarioRunsOnASecondScaleScheduleUnlessOneIsGiven() {
+    WebhooksConfig defaults = WebhooksConfig.defaults();
+
+    WebhooksConfig retry = Bench.withRetryDefaults(defaults, Set.of(), 0.2);
+    assertThat(retry.get(Setting.RETRY_SCHEDULE)).isEqualTo(Bench.RETRY_SCHEDULE);
+    assertThat(retry.retrySchedule().delays()).allSatisfy(d -> assertThat(d).isLessThanOrEqualTo(Duration.ofMinutes(2)));
+    assertThat(retry.circuitProbeDelay()).isEqualTo(Duration.ofSeconds(5));
+
+    WebhooksConfig given = defaults.with(Setting.RETRY_SCHEDULE, "1s,2s").with(Setting.CIRCUIT_PROBE_DELAY, "1s");
+    assertThat(Bench.withRetryDefaults(given, EnumSet.of(Setting.RETRY_SCHEDULE, Setting.CIRCUIT_PROBE_DELAY), 0.2))
+        .isEqualTo(given);
+    // all healthy: nothing changes
+    assertThat(Bench.withRetryDefaults(defaults, Set.of(), 0)).isEqualTo(defaults);
+  }
+
+  @Test
+  void theFailingShareMustLeaveSomeEndpointsFailingAndSomeHealthy() {
+    assertThat(new Bench.Options(10, 10, null, 60, 1, 0.2, Duration.ofSeconds(30)).failingSubscriptions()).isEqualTo(2);
+    assertThat(new Bench.Options(10, 10, null, 60, 1, 0, Duration.ofSeconds(30)).failingSubscriptions()).isZero();
+    assertThatThrownBy(() -> new Bench.Options(10, 3, null, 60, 1, 0.1, Duration.ofSeconds(30)))
+        .hasMessageContaining("--failing-share 0.1 of 3 subscriptions makes 0 failing");
+    assertThatThrownBy(() -> new Bench.Options(10, 1, null, 60, 1, 0.9, Duration.ofSeconds(30)))
+        .hasMessageContaining("makes 1 failing");
+    assertThatThrownBy(() -> new Bench.Options(10, 10, null, 60, 1, 1.0, Duration.ofSeconds(30)))
+        .hasMessageContaining("--failing-share must be at least 0 and less than 1");
+    assertThatThrownBy(() -> new Bench.Options(10, 10, null, 60, 1, 0.5, Duration.ZERO))
+        .hasMessageContaining("--failing-for must be more than 0");
+  }
+}
