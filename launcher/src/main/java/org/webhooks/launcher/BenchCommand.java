@@ -1,8 +1,14 @@
 package org.webhooks.launcher;
 
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import org.webhooks.bench.Bench;
+import org.webhooks.bench.StatsQueryBench;
+import org.webhooks.embedded.Dirs;
+import org.webhooks.schemas.Setting;
 import org.webhooks.schemas.Durations;
 import org.webhooks.schemas.WebhooksConfig;
 import picocli.CommandLine.Command;
@@ -13,7 +19,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code bench}: the flags of {@link Bench}, which measures the whole platform on a temporary embedded
  * stack. Prints one {@code key: value} per line on stdout (see {@code docs/benchmarks.md} for each key);
- * exits 1 when some delivery did not arrive within {@code --wait}, after naming how many.
+ * exits 1 when some delivery did not arrive within {@code --wait}, after naming how many. With
+ * {@code --stats-queries} it measures delivery-stats' queries instead ({@link StatsQueryBench}).
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Measure delivery throughput and publish-to-receipt latency on a temporary embedded stack, "
@@ -49,8 +56,23 @@ final class BenchCommand implements Callable<Integer> {
       description = "How long the failing endpoints fail (default 30s).")
   String failingFor;
 
+  @Option(names = "--stats-queries", description = "Measure delivery-stats' queries instead: write --attempts "
+      + "attempt records of one endpoint, let delivery-stats index them, time each query --queries times.")
+  boolean statsQueries;
+
+  @Option(names = "--attempts", defaultValue = "1000000",
+      description = "With --stats-queries: attempt records of the endpoint (default 1000000).")
+  int attempts;
+
+  @Option(names = "--queries", defaultValue = "1000",
+      description = "With --stats-queries: times each query is timed (default 1000).")
+  int queries;
+
   @Override
   public Integer call() throws Exception {
+    if (statsQueries) {
+      return statsQueries(spec.commandLine().getOut());
+    }
     Duration failFor;
     try {
       failFor = Durations.parse(failingFor);
@@ -61,5 +83,20 @@ final class BenchCommand implements Callable<Integer> {
     WebhooksConfig settings = Bench.withRetryDefaults(SettingsOptions.resolve(spec), SettingsOptions.given(spec),
         failingShare);
     return Bench.run(options, settings, spec.commandLine().getOut(), spec.commandLine().getErr());
+  }
+
+  private int statsQueries(PrintWriter out) throws Exception {
+    if (attempts < 1 || queries < 1) {
+      throw new IllegalArgumentException("--attempts and --queries must be at least 1");
+    }
+    Path dataDir = Files.createTempDirectory("webhooks-bench-");
+    try {
+      StatsQueryBench.run(SettingsOptions.resolve(spec).with(Setting.DATA_DIR, dataDir.toString()), dataDir,
+          attempts, queries).forEach((k, v) -> out.println(k + ": " + v));
+      out.flush();
+      return 0;
+    } finally {
+      Dirs.deleteRecursively(dataDir);
+    }
   }
 }
