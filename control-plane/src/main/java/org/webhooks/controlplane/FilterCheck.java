@@ -22,8 +22,10 @@ import org.webhooks.schemas.EventTypes;
  * request, since checking half-written filters is what the route is for.
  *
  * <p>Request: {@code {"filter": "...", "event_types": [...]}}; {@code filter} null or blank means no
- * filter; {@code event_types} (the types the endpoint would subscribe to) absent means all eight, and
- * may be empty. Answer: {@code valid}, {@code error} (as saving would refuse it, {@code filter: at
+ * filter; {@code event_types} (the types the endpoint would subscribe to, call and operational event
+ * types alike, {@link EventExamples#TYPES}) absent means the eight call event types, and may be empty.
+ * The examples are those of the eight call event types: an operational event's filter is checked for
+ * validity only. Answer: {@code valid}, {@code error} (as saving would refuse it, {@code filter: at
  * L:C: ...}), {@code position} ({@code {"line", "column"}} counted from 1, or null), and
  * {@code examples}: per event type, in the order of {@link EventTypes#ALL}, its example's
  * {@code event_id}, {@code subscribed}, {@code filter_result} (null without a valid filter, else
@@ -114,9 +116,9 @@ final class FilterCheck {
       if (!item.isTextual()) {
         throw ApiError.invalid("event_types", "event_types: must be a list of strings");
       }
-      if (EventTypes.fromWireName(item.asText()).isEmpty()) {
+      if (!EventExamples.TYPES.contains(item.asText())) {
         throw ApiError.invalid("event_types", "event_types: '" + item.asText() + "' is unknown (known: "
-            + String.join(", ", EventTypes.ALL) + ")");
+            + String.join(", ", EventExamples.TYPES) + ")");
       }
       out.add(item.asText());
     }

@@ -24,6 +24,7 @@ import org.webhooks.data.SubscriptionRepository;
 import org.webhooks.data.SubscriptionRules.InvalidSubscriptionException;
 import org.webhooks.data.SubscriptionView;
 import org.webhooks.schemas.EventExamples;
+import org.webhooks.schemas.EventTypes;
 import org.webhooks.schemas.avro.SigningSecret;
 import org.webhooks.schemas.avro.Subscription;
 import org.webhooks.stats.StatsUnavailableException;
@@ -162,6 +163,7 @@ final class WebhooksApi {
     for (String type : EventExamples.TYPES) {
       ObjectNode t = data.addObject();
       t.put("event_type", type);
+      t.put("kind", EventTypes.ALL.contains(type) ? "call" : "operational");
       t.put("description", EventExamples.description(type));
       t.set("example", parse(EventExamples.body(type), "example"));
     }

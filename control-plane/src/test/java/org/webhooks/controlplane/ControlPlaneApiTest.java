@@ -441,6 +441,8 @@ class ControlPlaneApiTest {
             "message.attempt.exhausted");
     for (JsonNode t : data) {
       assertThat(t.get("description").asText()).isNotBlank();
+      assertThat(t.get("kind").asText()).isEqualTo(EventTypes.ALL.contains(t.get("event_type").asText())
+          ? "call" : "operational");
       assertThat(t.get("example").get("event_type").asText()).isEqualTo(t.get("event_type").asText());
     }
     Optional<JsonNode> completed = java.util.stream.StreamSupport.stream(data.spliterator(), false)

@@ -126,6 +126,13 @@ class FilterCheckApiTest {
     assertThat(delivered(noTypes.body())).isEmpty();
     noTypes.body().get("examples").forEach(e -> assertThat(e.get("filter_result").asText()).isEqualTo("matched"));
 
+    // an alert endpoint's operational event types are accepted; the examples stay the eight call events
+    Response alerts = check(key, "data.endpoint_id == 'sub_x'", List.of("endpoint.failing", "call.failed"));
+    assertThat(alerts.status()).isEqualTo(200);
+    assertThat(alerts.body().get("examples")).extracting(e -> e.get("event_type").asText())
+        .containsExactlyElementsOf(EventTypes.ALL);
+    assertThat(check(key, null, List.of("endpoint.unknown")).status()).isEqualTo(400);
+
     // event_types left out: as if subscribed to all eight
     Response allTypes = api.call("POST", "/v1/filters/check", key, "{\"filter\": \"event_type == 'call.failed'\"}");
     assertThat(delivered(allTypes.body())).containsExactly("call.failed");

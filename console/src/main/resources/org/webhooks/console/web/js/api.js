@@ -89,7 +89,7 @@ export async function call(session, method, path, body) {
 let eventTypesOnce = null;
 
 /**
- * @returns {Promise<Array<{event_type: string, description: string, example: object}>>} the eight
+ * @returns {Promise<Array<{event_type: string, kind: string, description: string, example: object}>>} the
  *   event types, asked for once per page load
  */
 export function eventTypes() {

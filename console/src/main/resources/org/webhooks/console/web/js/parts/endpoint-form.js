@@ -26,17 +26,22 @@ export async function endpointForm({ subscription, onSaved, cancelHref }) {
   const description = h('input', { type: 'text', name: 'description', maxlength: 500 });
   description.value = s.description || '';
 
-  // event types: a checkbox each, with what the event means
+  // event types: a checkbox each, with what the event means; the call events first, then the alerts
+  // about the account's own endpoints, which "Select all" leaves alone
   const legendId = uid('types');
-  const boxes = types.map((t) => {
+  const choice = (t) => {
     const id = uid('type');
     const box = h('input', { type: 'checkbox', id, name: 'event_types', value: t.event_type,
       checked: s.event_types.includes(t.event_type), 'aria-describedby': `${id}-desc` });
     return h('div', { class: 'choice' }, box,
       h('label', { for: id }, h('span', { class: 'mono' }, t.event_type),
         h('span', { class: 'desc', id: `${id}-desc` }, t.description)));
-  });
+  };
+  const callBoxes = types.filter((t) => t.kind !== 'operational').map(choice);
+  const alertBoxes = types.filter((t) => t.kind === 'operational').map(choice);
+  const boxes = [...callBoxes, ...alertBoxes];
   const checkboxes = () => boxes.map((b) => b.querySelector('input'));
+  const callCheckboxes = () => callBoxes.map((b) => b.querySelector('input'));
   const selectedTypes = () => checkboxes().filter((b) => b.checked).map((b) => b.value);
   const selectAll = h('button', { type: 'button', class: 'small' }, 'Select all');
   const selectNone = h('button', { type: 'button', class: 'small' }, 'Clear');
@@ -44,14 +49,17 @@ export async function endpointForm({ subscription, onSaved, cancelHref }) {
     h('legend', { id: legendId }, 'Event types'),
     h('span', { class: 'hint' }, 'The events this endpoint receives; at least one.'),
     h('div', { class: 'inline-actions' }, selectAll, selectNone),
-    h('div', { class: 'event-types' }, boxes), errorSlot());
+    h('div', { class: 'event-types' }, callBoxes),
+    alertBoxes.length ? h('p', { class: 'hint' }, 'Alerts about your endpoints (delivered like call events):') : null,
+    alertBoxes.length ? h('div', { class: 'event-types' }, alertBoxes) : null,
+    errorSlot());
 
   const filter = filterEditor({ initial: s.filter, selectedTypes });
   for (const box of checkboxes()) {
     box.addEventListener('change', () => filter.check());
   }
   selectAll.addEventListener('click', () => {
-    checkboxes().forEach((b) => { b.checked = true; });
+    callCheckboxes().forEach((b) => { b.checked = true; });
     filter.check();
   });
   selectNone.addEventListener('click', () => {
