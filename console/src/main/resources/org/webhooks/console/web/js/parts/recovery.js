@@ -94,8 +94,28 @@ export function recoveryPanel(subscription) {
 }
 
 /**
+ * @param {Array<object>} attempts attempt records, newest first
+ * @returns {Array<object>} per delivery whose newest attempt failed and was final (no retry follows,
+ *   nor was it sent again since with success), that attempt; newest first
+ */
+export function givenUp(attempts) {
+  const seen = new Set();
+  const out = [];
+  for (const a of attempts) {
+    if (seen.has(a.delivery_id)) {
+      continue;
+    }
+    seen.add(a.delivery_id);
+    if (a.final && [...FAILED_OUTCOMES, 'cancelled'].includes(a.outcome)) {
+      out.push(a);
+    }
+  }
+  return out;
+}
+
+/**
  * The endpoint's dead letters: its deliveries whose last attempt failed and was final (no retry
- * follows), from the attempts index. Redeliver sends one again now; Redeliver all is a recover since
+ * follows), from the attempts index (the newest 500 attempts). Redeliver sends one again now; Redeliver all is a recover since
  * the oldest of them, which sends each from its dead letter and marks it, so it is sent once.
  * @param {object} subscription the endpoint
  * @returns {HTMLElement} the panel
@@ -111,12 +131,12 @@ export function deadLettersPanel(subscription) {
   const load = async () => {
     let page;
     try {
-      page = await api('GET', withQuery(`/v1/webhooks/${id}/attempts`, { outcome: [...FAILED_OUTCOMES, 'cancelled'].join(','), limit: 200 }));
+      page = await api('GET', withQuery(`/v1/webhooks/${id}/attempts`, { limit: 500 }));
     } catch (e) {
       replace(list, h('p', { class: 'form-error' }, `The dead letters could not be had now: ${e.message}`));
       return;
     }
-    const dead = page.data.filter((a) => a.final);
+    const dead = givenUp(page.data);
     if (!dead.length) {
       replace(list, h('p', { class: 'muted' }, 'No delivery to this endpoint has been given up on lately.'));
       return;
