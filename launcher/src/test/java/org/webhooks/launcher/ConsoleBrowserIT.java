@@ -499,8 +499,10 @@ class ConsoleBrowserIT {
     assertThat(browser.driver().findElements(By.cssSelector("[data-panel='stats'] .chart canvas"))).hasSize(2);
     assertThat(browser.find(By.cssSelector("[data-panel='stats'] .chart[aria-label^='Latency']")).getText())
         .contains("p50", "p95", "p99");
-    // another window is a keyboard choice too
-    browser.find(By.xpath("//label[normalize-space()='1 hour']")).click();
+    // another window, chosen with the keyboard: the arrow key moves the choice from 24 hours to 1 hour
+    WebElement chosen = browser.find(By.cssSelector("[data-panel='stats'] .segmented input:checked"));
+    browser.script("arguments[0].focus();", chosen);
+    active().sendKeys(Keys.ARROW_LEFT);
     browser.until(d -> "1h".equals(d.findElement(By.cssSelector(".figures")).getAttribute("data-window")));
     assertThat(browser.find(By.cssSelector(".figures")).getAttribute("data-attempts")).isEqualTo("3");
   }
@@ -526,6 +528,8 @@ class ConsoleBrowserIT {
     assertThat(alertBody.get("data").get("last_status_code").asInt()).isEqualTo(503);
     await().atMost(WAIT).until(() -> JSON.readTree(get("/v1/webhooks/" + flakyId + "/stats?window=24h", key).body())
         .get("total").get("attempts").asInt() == 11);
+    await().atMost(WAIT).until(() -> JSON.readTree(get("/v1/webhooks/" + flakyId + "/health", key).body())
+        .get("status").asText().equals("failing"));
 
     // the page: only failures when asked, each 503, the last of each delivery final
     WebElement failedOnly = browser.find(By.xpath("//label[normalize-space()='Failed only']"));
@@ -538,19 +542,35 @@ class ConsoleBrowserIT {
     browser.until(d -> "11".equals(d.findElement(By.cssSelector(".figures")).getAttribute("data-attempts")));
     assertThat(figure("success-rate")).isEqualTo("27.3 %");
     assertThat(figure("failed")).isEqualTo("8");
+    // the page's head says it is failing, and why
+    browser.until(d -> "failing".equals(d.findElement(By.cssSelector(".page-head [data-health]")).getAttribute("data-health")));
+    assertThat(browser.find(By.cssSelector(".page-head [data-health]")).getText()).contains("Failing", "below 50%");
 
     // the details of the last attempt of one delivery: its answer and that nothing follows
     WebElement last = browser.find(By.cssSelector("table.attempts tbody tr[data-event-id='evt_mon_fail_1']"));
-    last.findElement(By.tagName("button")).click();
+    last.findElement(By.tagName("button")).sendKeys(Keys.ENTER);
     WebElement detail = browser.find(By.cssSelector(".attempt-detail"));
     assertThat(active().getText()).isEqualTo("Attempt 2 of evt_mon_fail_1");
     assertThat(detail.getText()).contains("503 Service Unavailable", "http error", "maintenance",
         "None: this was the last attempt of the delivery", "POST " + receiver.url("/flaky"));
+    // why each endpoint of the account did or did not get the event (once the index has the crm's attempt too)
+    await().atMost(WAIT).until(() -> {
+      JsonNode e = JSON.readTree(get("/v1/events/evt_mon_fail_1/attempts", key).body());
+      return e.has("attempts") && e.get("attempts").size() == 3 && e.get("verdicts").size() == 3;
+    });
+    button("Which endpoints got this event").click();
+    browser.until(d -> d.findElements(By.cssSelector(".verdict-list li")).size() == 3);
+    Map<String, String> verdicts = new LinkedHashMap<>();
+    for (WebElement li : browser.driver().findElements(By.cssSelector(".verdict-list li"))) {
+      verdicts.put(li.getAttribute("data-subscription-id"), li.getText());
+    }
+    assertThat(verdicts).containsOnlyKeys(crmId, flakyId, alertId);
+    assertThat(verdicts.get(flakyId)).endsWith("Delivered; 2 attempts");
+    assertThat(verdicts.get(crmId)).endsWith("Delivered; 1 attempt");
+    assertThat(verdicts.get(alertId)).endsWith("Not delivered: it does not select this event type");
     browser.screenshots("attempt-detail", true);
 
     // the endpoints list: the 24 h success rate fell, and the endpoint is failing
-    await().atMost(WAIT).until(() -> JSON.readTree(get("/v1/webhooks/" + flakyId + "/health", key).body())
-        .get("status").asText().equals("failing"));
     browser.find(By.linkText("Endpoints")).click();
     browser.until(d -> rows().containsKey(flakyId) && rows().get(flakyId).contains("Failing"));
     assertThat(rows().get(flakyId)).contains("27.3 %", "of 11", "Enabled", "Failing", "below 50%");

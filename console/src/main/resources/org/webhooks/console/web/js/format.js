@@ -51,7 +51,8 @@ const HEALTH = {
   failing: ['Failing', 'failing'],
   circuit_open: ['Circuit open', 'failing'],
   disabled: ['Disabled', 'disabled'],
-  no_attempts: ['No deliveries yet', 'neutral'],
+  // health is judged on deliveries of call events only (an alert endpoint raises no alert of its own)
+  no_attempts: ['No call events yet', 'neutral'],
 };
 
 /**

@@ -158,6 +158,18 @@ export function attemptDetail(a, onClose) {
       resend.disabled = false;
     }
   });
+  const lookup = h('button', { type: 'button' }, 'Which endpoints got this event');
+  const verdicts = h('div', { class: 'verdicts', 'aria-live': 'polite' });
+  lookup.addEventListener('click', async () => {
+    lookup.disabled = true;
+    try {
+      replace(verdicts, eventView(await api('GET', `/v1/events/${encodeURIComponent(a.event_id)}/attempts`)));
+    } catch (e) {
+      replace(verdicts, h('p', { class: 'form-error' }, `Not found: ${e.message}`));
+    } finally {
+      lookup.disabled = false;
+    }
+  });
   const close = h('button', { type: 'button' }, 'Close details');
   close.addEventListener('click', onClose);
   return h('section', { class: 'attempt-detail', 'aria-labelledby': headingId, dataset: { attemptId: a.attempt_id } },
@@ -168,5 +180,33 @@ export function attemptDetail(a, onClose) {
       : h('p', { class: 'small muted' }, 'No response body was recorded.'),
     h('p', { class: 'small muted' }, 'The request body is the event as rendered for this endpoint, signed with its secret ',
       'at the time; an attempt records what came back, not the request, so a resend renders the event again, byte for byte.'),
-    h('div', { class: 'form-actions' }, resend, close), result);
+    h('div', { class: 'form-actions' }, resend, lookup, close), result, verdicts);
+}
+
+const VERDICTS = {
+  matched: 'Delivered',
+  disabled: 'Not delivered: the endpoint was disabled',
+  event_type_not_selected: 'Not delivered: it does not select this event type',
+  created_after_event: 'Not delivered: it was added after the event',
+  filter_false: 'Not delivered: its filter left the event out',
+  filter_error: 'Not delivered: its filter could not be evaluated on the event',
+};
+
+/**
+ * @param {object} e the answer of GET /v1/events/{event_id}/attempts
+ * @returns {HTMLElement} per endpoint of the account, whether it got the event and, if not, why
+ */
+function eventView(e) {
+  const attempts = new Map();
+  for (const a of e.attempts) {
+    attempts.set(a.subscription_id, (attempts.get(a.subscription_id) || 0) + 1);
+  }
+  return h('div', {},
+    h('h4', { class: 'small' }, `Event ${e.event_id} (${e.event_type}), published ${dateTime(e.published_at)}`),
+    h('ul', { class: 'verdict-list' }, e.verdicts.map((v) => h('li', { dataset: { subscriptionId: v.subscription_id, verdict: v.verdict } },
+      h('a', { class: 'mono', href: `#/endpoints/${encodeURIComponent(v.subscription_id)}` }, v.subscription_id), ': ',
+      VERDICTS[v.verdict] || v.verdict, v.detail ? ` (${v.detail.replaceAll('_', ' ')})` : '',
+      v.source === 'replay' ? ', by a replay' : '',
+      attempts.get(v.subscription_id) ? `; ${attempts.get(v.subscription_id)} attempt${attempts.get(v.subscription_id) === 1 ? '' : 's'}` : ''))),
+    e.unlisted_verdicts ? h('p', { class: 'small muted' }, `And ${e.unlisted_verdicts} more endpoints.`) : null);
 }

@@ -13,9 +13,11 @@ const HEIGHT = 180;
 
 /**
  * @param {object} subscription the endpoint
+ * @param {function(): void} [onRefresh] called when the reader asks for fresh figures (the page
+ *   shows the endpoint's health again)
  * @returns {HTMLElement} the panel: a choice of window, the window's totals and the two charts
  */
-export function statsPanel(subscription) {
+export function statsPanel(subscription, onRefresh = () => {}) {
   const headingId = uid('stats');
   const choice = h('div', { class: 'segmented', role: 'radiogroup', 'aria-labelledby': `${headingId}-window` });
   const totals = h('dl', { class: 'figures', 'aria-live': 'polite' });
@@ -71,7 +73,10 @@ export function statsPanel(subscription) {
     choice.append(h('span', { class: 'segment' }, input, h('label', { for: id }, label)));
   }
   const refresh = h('button', { type: 'button', class: 'small' }, 'Refresh charts');
-  refresh.addEventListener('click', () => draw(current));
+  refresh.addEventListener('click', () => {
+    onRefresh();
+    draw(current);
+  });
   draw(current);
 
   return h('section', { class: 'card', 'aria-labelledby': headingId, dataset: { panel: 'stats' } },

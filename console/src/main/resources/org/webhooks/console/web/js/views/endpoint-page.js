@@ -22,7 +22,7 @@ import { stateBadge } from './endpoint-list.js';
  */
 const PANELS = [
   (s, page) => testPanel(s, page),
-  (s) => statsPanel(s),
+  (s, page) => statsPanel(s, () => page.refreshHealth()),
   (s) => attemptsPanel(s),
   (s) => deadLettersPanel(s),
   (s) => recoveryPanel(s),
@@ -65,6 +65,10 @@ export async function endpointPageView(params) {
     /** @param {function(object): void} listener called with the endpoint after each change */
     onUpdate(listener) {
       listeners.push(listener);
+    },
+    /** Asks for the endpoint's health again and shows it beside its state. */
+    refreshHealth() {
+      showHealth(s, health);
     },
     /** Shows a secret once, at the top of the page. */
     showSecret(secret, note) {
