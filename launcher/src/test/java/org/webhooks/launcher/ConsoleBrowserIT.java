@@ -629,6 +629,47 @@ class ConsoleBrowserIT {
     await().atMost(WAIT).until(() -> seven.stream().allMatch(id -> count("/flaky", id) == beforeReplay.get(id) + 1));
     browser.screenshots("recovery", true);
     assertThat(receivedIds("/flaky")).allMatch(seven::contains);
+
+    // every attempt, a page of 20 at a time: 3 + 8 failed + 1 resent + 3 recovered + 7 replayed
+    await().atMost(WAIT).until(() -> attempts(flakyId, "").size() == 22);
+    browser.find(By.xpath("//label[normalize-space()='Failed only']")).click();
+    button("Show attempts").click();
+    browser.until(d -> d.findElements(By.cssSelector("table.attempts tbody tr")).size() == 20);
+    Set<String> firstPage = attemptIdsShown();
+    button("Older attempts").click();
+    browser.until(d -> d.findElements(By.cssSelector("table.attempts tbody tr")).size() == 2);
+    Set<String> all = new TreeSet<>(firstPage);
+    all.addAll(attemptIdsShown());
+    assertThat(all).hasSize(22);
+    button("Newer attempts").click();
+    browser.until(d -> attemptIdsShown().equals(firstPage));
+  }
+
+  @Test
+  @Order(11)
+  void alertsGoToAnExistingEndpointToo() throws Exception {
+    browser.find(By.linkText("Alerts")).click();
+    browser.find(By.xpath("//h1[normalize-space()='Alerts']"));
+    new Select(control("Endpoint that receives alerts")).selectByValue(crmId);
+    assertThat(control("Alert endpoint URL").isDisplayed()).isFalse();
+    browser.find(By.cssSelector("input[name='alert_types'][value='message.attempt.exhausted']")).click();
+    button("Send alerts there").click();
+    browser.until(d -> d.findElement(By.id("toast")).getText().equals("Alerts are sent there now."));
+    browser.until(d -> !d.findElements(By.cssSelector("table.alert-endpoints tr[data-id='" + crmId + "']")).isEmpty());
+    JsonNode crm = JSON.readTree(get("/v1/webhooks/" + crmId, key).body());
+    Set<String> types = new TreeSet<>();
+    crm.get("event_types").forEach(t -> types.add(t.asText()));
+    Set<String> expected = new TreeSet<>(EventTypes.ALL);
+    expected.addAll(List.of("endpoint.failing", "endpoint.recovered", "endpoint.disabled"));
+    assertThat(types).isEqualTo(expected);
+
+    // stopping them keeps its call event types
+    browser.find(By.cssSelector("button[aria-label='Stop alerts to " + receiver.url("/crm") + "']")).click();
+    browser.until(d -> d.findElements(By.cssSelector("table.alert-endpoints tr[data-id='" + crmId + "']")).isEmpty());
+    assertThat(browser.find(By.id("toast")).getText()).isEqualTo("No more alerts are sent there.");
+    JsonNode after = JSON.readTree(get("/v1/webhooks/" + crmId, key).body());
+    assertThat(after.get("event_types")).extracting(JsonNode::asText).containsExactlyInAnyOrderElementsOf(EventTypes.ALL);
+    assertThat(browser.find(By.cssSelector("table.alert-endpoints tr[data-id='" + alertId + "']")).isDisplayed()).isTrue();
   }
 
   // ---- the page
@@ -676,6 +717,12 @@ class ConsoleBrowserIT {
       out.putIfAbsent(tr.getAttribute("data-event-id"), tr.getText());
     }
     return out;
+  }
+
+  /** @return the attempt ids of the rows of the attempts table */
+  private Set<String> attemptIdsShown() {
+    return browser.driver().findElements(By.cssSelector("table.attempts tbody tr")).stream()
+        .map(tr -> tr.getAttribute("data-attempt-id")).collect(Collectors.toCollection(TreeSet::new));
   }
 
   /** @return the event ids of the dead letters listed */

@@ -6,7 +6,7 @@ import { api, eventTypes, isOperational, OPERATIONAL_TYPES } from '../api.js';
 import { h, replace, uid } from '../dom.js';
 import { clearErrors, field, showError } from '../parts/fields.js';
 import { handOver } from '../parts/secret.js';
-import { toast } from '../parts/toast.js';
+import { toastOnNextPage } from '../parts/toast.js';
 import { navigate, reload } from '../router.js';
 
 const MAX_ENDPOINTS = 500;
@@ -68,7 +68,7 @@ export async function alertsView() {
       const s = endpoints.find((e) => e.id === select.value);
       const keep = s.event_types.filter((t) => !isOperational(t));
       await api('PATCH', `/v1/webhooks/${encodeURIComponent(s.id)}`, { event_types: [...keep, ...chosenTypes()] });
-      toast('Alerts are sent there now.');
+      toastOnNextPage('Alerts are sent there now.');
       reload();
     } catch (e) {
       showError(form, e.field, e.message);
@@ -108,7 +108,7 @@ function alertRow(s) {
       } else {
         await api('DELETE', `/v1/webhooks/${encodeURIComponent(s.id)}`);
       }
-      toast(others.length ? 'No more alerts are sent there.' : 'The alert endpoint was deleted.');
+      toastOnNextPage(others.length ? 'No more alerts are sent there.' : 'The alert endpoint was deleted.');
       reload();
     } catch (e) {
       error.textContent = e.message;
