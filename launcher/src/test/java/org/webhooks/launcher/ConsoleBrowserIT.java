@@ -526,6 +526,14 @@ class ConsoleBrowserIT {
     JsonNode alertBody = JSON.readTree(alert.body());
     assertThat(alertBody.get("data").get("url").asText()).isEqualTo(receiver.url("/flaky"));
     assertThat(alertBody.get("data").get("last_status_code").asInt()).isEqualTo(503);
+    // and one message.attempt.exhausted per delivery given up on
+    await().atMost(WAIT).until(() -> alertsAbout(flakyId, "message.attempt.exhausted").size() == 4);
+    Set<String> exhausted = new TreeSet<>();
+    for (Receiver.Received r : alertsAbout(flakyId, "message.attempt.exhausted")) {
+      assertThat(verifies(alertSecret, r)).isTrue();
+      exhausted.add(JSON.readTree(r.body()).get("data").get("message_event_id").asText());
+    }
+    assertThat(exhausted).containsExactly("evt_mon_fail_1", "evt_mon_fail_2", "evt_mon_fail_3", "evt_mon_fail_4");
     await().atMost(WAIT).until(() -> JSON.readTree(get("/v1/webhooks/" + flakyId + "/stats?window=24h", key).body())
         .get("total").get("attempts").asInt() == 11);
     await().atMost(WAIT).until(() -> JSON.readTree(get("/v1/webhooks/" + flakyId + "/health", key).body())
@@ -643,6 +651,14 @@ class ConsoleBrowserIT {
     assertThat(all).hasSize(22);
     button("Newer attempts").click();
     browser.until(d -> attemptIdsShown().equals(firstPage));
+
+    // 14 of 22 succeeded now: endpoint.recovered reaches the alert endpoint, and the page says healthy
+    await().atMost(WAIT).until(() -> alertsAbout(flakyId, "endpoint.recovered").size() == 1);
+    assertThat(verifies(alertSecret, alertsAbout(flakyId, "endpoint.recovered").get(0))).isTrue();
+    button("Refresh charts").click();
+    browser.until(d -> "healthy".equals(d.findElement(By.cssSelector(".page-head [data-health]")).getAttribute("data-health")));
+    browser.until(d -> "22".equals(d.findElement(By.cssSelector(".figures")).getAttribute("data-attempts")));
+    assertThat(figure("success-rate")).isEqualTo("63.6 %");
   }
 
   @Test
