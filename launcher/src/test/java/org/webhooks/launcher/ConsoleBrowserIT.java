@@ -490,6 +490,31 @@ class ConsoleBrowserIT {
     browser.until(d -> attemptRows().size() == 3);
     assertThat(attemptRows()).containsOnlyKeys("evt_mon_ok_1", "evt_mon_ok_2", "evt_mon_ok_3")
         .allSatisfy((id, text) -> assertThat(text).contains("call.completed", "succeeded", "200"));
+    // the filters: another event type matches none; a time range before these events none, from them all three
+    new Select(control("Filter by event type")).selectByValue("call.started");
+    button("Show attempts").click();
+    browser.until(d -> d.findElement(By.xpath("//p[normalize-space()='No attempts match.']")).isDisplayed());
+    assertThat(attemptRows()).isEmpty();
+    new Select(control("Filter by event type")).selectByValue("call.completed");
+    control("To (ISO-8601)").sendKeys(beforeMonitoring.minusSeconds(1).toString());
+    button("Show attempts").click();
+    browser.until(d -> d.findElement(By.xpath("//p[normalize-space()='No attempts match.']")).isDisplayed());
+    control("To (ISO-8601)").sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.DELETE);
+    control("From (ISO-8601)").sendKeys(beforeMonitoring.toString());
+    button("Show attempts").click();
+    browser.until(d -> attemptRows().size() == 3);
+    // a time the API cannot read: its own message, beside the field
+    control("From (ISO-8601)").sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.DELETE);
+    control("From (ISO-8601)").sendKeys("yesterday");
+    button("Show attempts").click();
+    WebElement sinceError = browser.find(By.cssSelector("[data-panel='attempts'] [data-field='since'] .field-error"));
+    browser.until(d -> sinceError.isDisplayed());
+    assertThat(sinceError.getText()).startsWith("since");
+    assertThat(active()).isEqualTo(control("From (ISO-8601)"));
+    expectedHttpErrors.add("400 /v1/webhooks/" + flakyId + "/attempts");
+    control("From (ISO-8601)").sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.DELETE);
+    button("Show attempts").click();
+    browser.until(d -> !sinceError.isDisplayed());
 
     button("Refresh charts").click();
     browser.until(d -> "3".equals(d.findElement(By.cssSelector(".figures")).getAttribute("data-attempts")));

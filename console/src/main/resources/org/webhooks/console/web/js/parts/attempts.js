@@ -28,7 +28,7 @@ export function attemptsPanel(subscription) {
   const apply = h('button', { type: 'submit' }, 'Show attempts');
   const form = h('form', { class: 'filters', novalidate: true, 'aria-label': 'Filter the attempts' },
     h('div', { class: 'choice' }, failedOnly, h('label', { for: failedId }, 'Failed only')),
-    field({ name: 'event_type', label: 'Event type', control: eventType }),
+    field({ name: 'event_type', label: 'Filter by event type', control: eventType }),
     field({ name: 'since', label: 'From (ISO-8601)', control: since }),
     field({ name: 'until', label: 'To (ISO-8601)', control: until }),
     h('div', { class: 'filters-actions' }, apply),
