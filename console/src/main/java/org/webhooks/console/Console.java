@@ -3,9 +3,14 @@ package org.webhooks.console;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,8 +28,9 @@ import org.slf4j.LoggerFactory;
  * gets 304 while the file is unchanged, so an upgrade is seen at the next load).
  *
  * <p>Files come from {@code org/webhooks/console/web} on the classpath. A browser library packaged
- * as a WebJar (Maven Central) is served by adding a {@link Source} for its folder, e.g.
- * {@code META-INF/resources/webjars/uplot/1.6.30/dist} at {@code vendor/uplot/}.
+ * as a WebJar (Maven Central) is served by adding a {@link Source} for its folder: uPlot, the
+ * charts of the endpoint page, is {@code META-INF/resources/webjars/uplot/<version>/dist} at
+ * {@code vendor/uplot/}.
  */
 public final class Console {
 
@@ -58,11 +64,22 @@ public final class Console {
    * @param urlPath where under {@link #PREFIX} its files appear: empty, or a path ending in {@code /}
    * @param folder the classpath folder
    * @param marker a file in that folder, by which it is found
+   * @param only the files of the folder served (relative paths); empty for every file
    */
-  record Source(String urlPath, String folder, String marker) {}
+  record Source(String urlPath, String folder, String marker, Set<String> only) {}
 
-  /** What the console serves: its own files, then any vendored library's. */
-  static final List<Source> SOURCES = List.of(new Source("", WEB_FOLDER, "index.html"));
+  /** The chart library of the monitoring pages (uPlot, MIT), a WebJar on the classpath. */
+  static final String UPLOT_WEBJAR = "org.webjars.npm/uplot";
+
+  /**
+   * What the console serves: its own files, then uPlot's module and stylesheet at
+   * {@code vendor/uplot/uPlot.esm.js} and {@code vendor/uplot/uPlot.min.css}, whatever version of the
+   * WebJar the build put on the classpath (so a version bump in the pom needs no change here).
+   */
+  static final List<Source> SOURCES = List.of(
+      new Source("", WEB_FOLDER, "index.html", Set.of()),
+      new Source("vendor/uplot/", webJarFolder(UPLOT_WEBJAR, "uplot") + "/dist", "uPlot.esm.js",
+          Set.of("uPlot.esm.js", "uPlot.min.css")));
 
   private final List<Loaded> loaded;
 
@@ -82,7 +99,8 @@ public final class Console {
   public static Console mount(Router router) {
     List<Loaded> loaded = new ArrayList<>();
     for (Source s : SOURCES) {
-      loaded.add(new Loaded(s.urlPath(), ConsoleAssets.load(Console.class.getClassLoader(), s.folder(), s.marker())));
+      loaded.add(new Loaded(s.urlPath(),
+          ConsoleAssets.load(Console.class.getClassLoader(), s.folder(), s.marker(), s.only())));
     }
     Console console = new Console(List.copyOf(loaded));
     router.get("/").handler(ctx -> console.serve(ctx, "index.html"));
@@ -110,6 +128,27 @@ public final class Console {
       }
     }
     return Optional.empty();
+  }
+
+  /**
+   * @param coordinates {@code <groupId>/<artifactId>} of a WebJar
+   * @param name its folder under {@code META-INF/resources/webjars/}
+   * @return {@code META-INF/resources/webjars/<name>/<version>}, the version read from the WebJar's
+   *     own {@code pom.properties}
+   * @throws IllegalStateException when the WebJar is not on the classpath
+   */
+  static String webJarFolder(String coordinates, String name) {
+    String properties = "META-INF/maven/" + coordinates + "/pom.properties";
+    try (InputStream in = Console.class.getClassLoader().getResourceAsStream(properties)) {
+      if (in == null) {
+        throw new IllegalStateException(properties + " is missing from the classpath: is the WebJar a dependency?");
+      }
+      Properties p = new Properties();
+      p.load(in);
+      return "META-INF/resources/webjars/" + name + "/" + p.getProperty("version");
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + properties, e);
+    }
   }
 
   private void serve(RoutingContext ctx, String path) {

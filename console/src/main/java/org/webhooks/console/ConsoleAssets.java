@@ -67,12 +67,14 @@ final class ConsoleAssets {
    * @param folder the folder, e.g. {@code org/webhooks/console/web}; it must hold {@code index.html}
    *     or {@code marker}, the file by which it is found
    * @param marker a file known to be in the folder (directory entries of jars cannot be relied on)
+   * @param only the relative paths to keep (a library's folder holds files a browser never asks
+   *     for); empty to keep every file
    * @return the files, keyed by their path relative to the folder with {@code /} separators
-   * @throws IllegalStateException when the marker is missing, a file has an extension without a known
+   * @throws IllegalStateException when the marker or a file of {@code only} is missing, a file has an extension without a known
    *     media type, or is larger than {@link #MAX_FILE_BYTES}
    * @throws UncheckedIOException when a file cannot be read
    */
-  static ConsoleAssets load(ClassLoader loader, String folder, String marker) {
+  static ConsoleAssets load(ClassLoader loader, String folder, String marker, java.util.Set<String> only) {
     URL found = loader.getResource(folder + "/" + marker);
     if (found == null) {
       throw new IllegalStateException(folder + "/" + marker + " is missing from the classpath");
@@ -89,14 +91,14 @@ final class ConsoleAssets {
           fs = FileSystems.getFileSystem(uri);
         }
         try {
-          return new ConsoleAssets(read(fs.provider().getPath(uri).getParent()));
+          return new ConsoleAssets(read(fs.provider().getPath(uri).getParent(), only));
         } finally {
           if (opened) {
             fs.close();
           }
         }
       }
-      return new ConsoleAssets(read(Path.of(uri).getParent()));
+      return new ConsoleAssets(read(Path.of(uri).getParent(), only));
     } catch (URISyntaxException e) {
       throw new IllegalStateException("cannot locate " + found, e);
     } catch (IOException e) {
@@ -104,17 +106,23 @@ final class ConsoleAssets {
     }
   }
 
-  private static Map<String, Asset> read(Path root) throws IOException {
+  private static Map<String, Asset> read(Path root, java.util.Set<String> only) throws IOException {
     Map<String, Asset> out = new TreeMap<>();
     try (Stream<Path> files = Files.walk(root)) {
       for (Path file : files.filter(Files::isRegularFile).toList()) {
         String relative = root.relativize(file).toString().replace(file.getFileSystem().getSeparator(), "/");
+        if (!only.isEmpty() && !only.contains(relative)) {
+          continue;
+        }
         if (Files.size(file) > MAX_FILE_BYTES) {
           throw new IllegalStateException(relative + " is larger than " + MAX_FILE_BYTES + " bytes");
         }
         byte[] body = Files.readAllBytes(file);
         out.put(relative, new Asset(body, contentType(relative), etag(body)));
       }
+    }
+    if (!out.keySet().containsAll(only)) {
+      throw new IllegalStateException(root + " lacks some of " + only);
     }
     return out;
   }

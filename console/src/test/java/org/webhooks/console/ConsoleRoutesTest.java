@@ -74,13 +74,15 @@ class ConsoleRoutesTest {
   @Test
   void everyFileIsServedWithItsMediaTypeAndAnEtagThatAnswers304WhileUnchanged() throws Exception {
     List<String> files = console.files();
-    assertThat(files).contains("index.html", "console.css", "favicon.svg", "js/main.js", "js/api.js");
+    assertThat(files).contains("index.html", "console.css", "favicon.svg", "js/main.js", "js/api.js",
+        "vendor/uplot/uPlot.esm.js", "vendor/uplot/uPlot.min.css");
+    // of a vendored library only what the pages load: not its other builds, types or read-me
+    assertThat(files).filteredOn(f -> f.startsWith("vendor/uplot/")).hasSize(2);
 
     for (String file : files) {
       HttpResponse<byte[]> r = get(Console.PREFIX + file);
       assertThat(r.statusCode()).as(file).isEqualTo(200);
-      Path source = Path.of("src/main/resources", Console.WEB_FOLDER, file);
-      assertThat(r.body()).as(file).isEqualTo(Files.readAllBytes(source));
+      assertThat(r.body()).as(file).isEqualTo(packaged(file));
       String type = r.headers().firstValue("content-type").orElseThrow();
       if (file.endsWith(".js")) {
         assertThat(type).as(file).isEqualTo("text/javascript; charset=utf-8"); // module scripts need it
@@ -95,6 +97,19 @@ class ConsoleRoutesTest {
     }
   }
 
+  /** @return the bytes of a served file as its source holds them: the module's folder, or a WebJar */
+  private static byte[] packaged(String file) throws Exception {
+    for (Console.Source source : Console.SOURCES) {
+      if (!source.urlPath().isEmpty() && file.startsWith(source.urlPath())) {
+        try (var in = Console.class.getClassLoader()
+            .getResourceAsStream(source.folder() + "/" + file.substring(source.urlPath().length()))) {
+          return in.readAllBytes();
+        }
+      }
+    }
+    return Files.readAllBytes(Path.of("src/main/resources", Console.WEB_FOLDER, file));
+  }
+
   @Test
   void onlyPackagedFilesAreServedWhateverThePathNames() throws Exception {
     // the working directory of this test is the module, which holds pom.xml and src/: none of it is served
@@ -102,7 +117,7 @@ class ConsoleRoutesTest {
     for (String path : List.of("/console/pom.xml", "/console/../pom.xml", "/console/%2e%2e/pom.xml",
         "/console/src/main/java/org/webhooks/console/Console.java", "/console/", "/console/js",
         "/console/js/../../pom.xml", "/console/no-such-file.js", "/console//etc/passwd",
-        "/console/..%2f..%2fpom.xml")) {
+        "/console/..%2f..%2fpom.xml", "/console/vendor/uplot/uPlot.d.ts", "/console/vendor/uplot/../LICENSE")) {
       HttpResponse<byte[]> r = get(path);
       assertThat(r.statusCode()).as(path).isIn(400, 404);
       assertThat(new String(r.body())).as(path).doesNotContain("<project", "package org.webhooks", "root:");

@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -58,7 +59,9 @@ import org.webhooks.worker.DeliveryWorker;
  * (started by the same code, on the shared test broker and registry) and real receivers on this
  * machine: sign in, add an endpoint with a filter, copy its secret, send a test event, publish events
  * and see exactly the filtered ones arrive, rotate the secret, disable and delete; another account
- * sees none of it. Each test checks what the page shows, what the receivers got, and that the browser
+ * sees none of it. Then monitoring: choose the alert endpoint, see published events in the attempts
+ * table and the charts' figures, make the receiver fail and see the failures, the success rate fall
+ * and endpoint.failing arrive at the alert endpoint, resend one, redeliver the dead letters, replay. Each test checks what the page shows, what the receivers got, and that the browser
  * logged no error; screenshots of each page at 1280 and 390 px are written on the way.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -88,6 +91,10 @@ class ConsoleBrowserIT {
   private String goldSecret;
   private Set<String> previewDelivered;
   private String crmId;
+  private String alertId;
+  private String alertSecret;
+  private String flakyId;
+  private Instant beforeMonitoring;
 
   @BeforeAll
   void start() throws Exception {
@@ -102,7 +109,12 @@ class ConsoleBrowserIT {
         .with(Setting.ALLOWED_TARGETS, "127.0.0.1")
         .with(Setting.HTTP_PORT, "0")
         .with(Setting.INSTANCE_ID, "console-" + UUID.randomUUID())
-        .with(Setting.DATA_DIR, dir.toString());
+        .with(Setting.DATA_DIR, dir.toString())
+        // one quick retry, so a failing delivery is given up on (dead-lettered) within seconds; alerts
+        // judged on a few attempts, so a handful of failures makes an endpoint failing
+        .with(Setting.RETRY_SCHEDULE, "1s")
+        .with(Setting.FAILING_MIN_ATTEMPTS, "3")
+        .with(Setting.FAILING_SUCCESS_RATE, "0.5");
     // every service of up, started as up starts them
     host = new ServiceHost();
     ProcessHttpServer server = UpCommand.startServices(Services.ALL, config, host);
@@ -416,6 +428,291 @@ class ConsoleBrowserIT {
     assertThat(browser.driver().findElement(By.id("who-text")).getText()).isEqualTo("Operator, acting for " + ACCOUNT);
   }
 
+
+  @Test
+  @Order(7)
+  void theAlertsPageSendsOperationalEventsToANewEndpoint() throws Exception {
+    button("Sign out").click();
+    browser.find(By.xpath("//h1[normalize-space()='Sign in to the webhooks console']"));
+    control("API key").sendKeys(key, Keys.ENTER);
+    browser.find(By.xpath("//h1[normalize-space()='Endpoints']"));
+
+    browser.find(By.linkText("Alerts")).click();
+    browser.find(By.xpath("//h1[normalize-space()='Alerts']"));
+    assertThat(browser.find(By.cssSelector("[data-empty='alerts']")).getText()).isEqualTo("No endpoint receives alerts yet.");
+    assertThat(new Select(control("Endpoint that receives alerts")).getFirstSelectedOption().getText())
+        .isEqualTo("A new endpoint, at this URL:");
+    control("Alert endpoint URL").sendKeys(receiver.url("/alerts"));
+    assertThat(browser.driver().findElements(By.cssSelector("input[name='alert_types']:checked"))).hasSize(4);
+    browser.screenshots("alerts", true);
+    button("Send alerts there").click();
+
+    browser.find(By.xpath("//h1[normalize-space()='" + receiver.url("/alerts") + "']"));
+    alertId = browser.driver().getCurrentUrl().substring((origin + "/#/endpoints/").length());
+    alertSecret = browser.find(By.cssSelector("input[data-secret]")).getAttribute("value");
+    assertThat(alertSecret).startsWith("whsec_");
+    button("I have saved it").click();
+    JsonNode alert = JSON.readTree(get("/v1/webhooks/" + alertId, key).body());
+    assertThat(alert.get("event_types")).extracting(JsonNode::asText)
+        .containsExactlyInAnyOrder("endpoint.failing", "endpoint.recovered", "endpoint.disabled", "message.attempt.exhausted");
+
+    browser.find(By.linkText("Alerts")).click();
+    browser.until(d -> !d.findElements(By.cssSelector("table.alert-endpoints tr[data-id='" + alertId + "']")).isEmpty());
+    assertThat(browser.find(By.cssSelector("table.alert-endpoints tr[data-id='" + alertId + "']")).getText())
+        .contains(receiver.url("/alerts"), "endpoint.failing", "message.attempt.exhausted");
+  }
+
+  @Test
+  @Order(8)
+  void publishedEventsAppearInTheAttemptsTableAndTheCharts() throws Exception {
+    browser.find(By.linkText("Endpoints")).click();
+    browser.find(By.linkText("Add endpoint")).click();
+    control("Endpoint URL").sendKeys(receiver.url("/flaky"));
+    control("Description (optional)").sendKeys("Billing");
+    button("Select all").click();
+    button("Add endpoint").click();
+    browser.find(By.xpath("//h1[normalize-space()='" + receiver.url("/flaky") + "']"));
+    flakyId = browser.driver().getCurrentUrl().substring((origin + "/#/endpoints/").length());
+    button("I have saved it").click();
+    assertThat(browser.find(By.cssSelector("[data-health]")).getAttribute("data-health")).isEqualTo("no_attempts");
+
+    beforeMonitoring = Instant.now();
+    List<ObjectNode> ok = new ArrayList<>();
+    for (int i = 1; i <= 3; i++) {
+      ok.add(example("call.completed", "evt_mon_ok_" + i, ACCOUNT));
+    }
+    publish(ok);
+    await().atMost(WAIT).until(() -> receivedIds("/flaky").containsAll(List.of("evt_mon_ok_1", "evt_mon_ok_2", "evt_mon_ok_3")));
+    // the attempts are indexed by delivery-stats after the receiver answered: wait for the API to have them
+    await().atMost(WAIT).until(() -> attempts(flakyId, "").size() == 3);
+
+    button("Show attempts").click();
+    browser.until(d -> attemptRows().size() == 3);
+    assertThat(attemptRows()).containsOnlyKeys("evt_mon_ok_1", "evt_mon_ok_2", "evt_mon_ok_3")
+        .allSatisfy((id, text) -> assertThat(text).contains("call.completed", "succeeded", "200"));
+    // the filters: another event type matches none; a time range before these events none, from them all three
+    new Select(control("Filter by event type")).selectByValue("call.started");
+    button("Show attempts").click();
+    browser.until(d -> d.findElement(By.xpath("//p[normalize-space()='No attempts match.']")).isDisplayed());
+    assertThat(attemptRows()).isEmpty();
+    new Select(control("Filter by event type")).selectByValue("call.completed");
+    control("To (ISO-8601)").sendKeys(beforeMonitoring.minusSeconds(1).toString());
+    button("Show attempts").click();
+    browser.until(d -> d.findElement(By.xpath("//p[normalize-space()='No attempts match.']")).isDisplayed());
+    control("To (ISO-8601)").sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.DELETE);
+    control("From (ISO-8601)").sendKeys(beforeMonitoring.toString());
+    button("Show attempts").click();
+    browser.until(d -> attemptRows().size() == 3);
+    // a time the API cannot read: its own message, beside the field
+    control("From (ISO-8601)").sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.DELETE);
+    control("From (ISO-8601)").sendKeys("yesterday");
+    button("Show attempts").click();
+    WebElement sinceError = browser.find(By.cssSelector("[data-panel='attempts'] [data-field='since'] .field-error"));
+    browser.until(d -> sinceError.isDisplayed());
+    assertThat(sinceError.getText()).startsWith("since");
+    assertThat(active()).isEqualTo(control("From (ISO-8601)"));
+    expectedHttpErrors.add("400 /v1/webhooks/" + flakyId + "/attempts");
+    control("From (ISO-8601)").sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.DELETE);
+    button("Show attempts").click();
+    browser.until(d -> !sinceError.isDisplayed());
+
+    button("Refresh charts").click();
+    browser.until(d -> "3".equals(d.findElement(By.cssSelector(".figures")).getAttribute("data-attempts")));
+    assertThat(figure("success-rate")).isEqualTo("100 %");
+    assertThat(figure("p95")).endsWith(" ms");
+    // uPlot drew both charts (success rate; latency with p50, p95 and p99) in canvases
+    assertThat(browser.driver().findElements(By.cssSelector("[data-panel='stats'] .chart canvas"))).hasSize(2);
+    assertThat(browser.find(By.cssSelector("[data-panel='stats'] .chart[aria-label^='Latency']")).getText())
+        .contains("p50", "p95", "p99");
+    // another window, chosen with the keyboard: the arrow key moves the choice from 24 hours to 1 hour
+    WebElement chosen = browser.find(By.cssSelector("[data-panel='stats'] .segmented input:checked"));
+    browser.script("arguments[0].focus();", chosen);
+    active().sendKeys(Keys.ARROW_LEFT);
+    browser.until(d -> "1h".equals(d.findElement(By.cssSelector(".figures")).getAttribute("data-window")));
+    assertThat(browser.find(By.cssSelector(".figures")).getAttribute("data-attempts")).isEqualTo("3");
+  }
+
+  @Test
+  @Order(9)
+  void aFailingReceiverShowsItsFailuresTheSuccessRateFallsAndTheAlertArrives() throws Exception {
+    receiver.answer("/flaky", new Receiver.Status(503, "maintenance"));
+    List<ObjectNode> failing = new ArrayList<>();
+    for (int i = 1; i <= 4; i++) {
+      failing.add(example("call.completed", "evt_mon_fail_" + i, ACCOUNT));
+    }
+    publish(failing);
+
+    // each delivery: the first attempt and its one retry answered 503, then given up on
+    await().atMost(WAIT).until(() -> attempts(flakyId, "?outcome=http_error").size() == 8);
+    // endpoint.failing, signed with the alert endpoint's secret, about this endpoint
+    await().atMost(WAIT).until(() -> alertsAbout(flakyId, "endpoint.failing").size() == 1);
+    Receiver.Received alert = alertsAbout(flakyId, "endpoint.failing").get(0);
+    assertThat(verifies(alertSecret, alert)).isTrue();
+    JsonNode alertBody = JSON.readTree(alert.body());
+    assertThat(alertBody.get("data").get("url").asText()).isEqualTo(receiver.url("/flaky"));
+    assertThat(alertBody.get("data").get("last_status_code").asInt()).isEqualTo(503);
+    // and one message.attempt.exhausted per delivery given up on
+    await().atMost(WAIT).until(() -> alertsAbout(flakyId, "message.attempt.exhausted").size() == 4);
+    Set<String> exhausted = new TreeSet<>();
+    for (Receiver.Received r : alertsAbout(flakyId, "message.attempt.exhausted")) {
+      assertThat(verifies(alertSecret, r)).isTrue();
+      exhausted.add(JSON.readTree(r.body()).get("data").get("message_event_id").asText());
+    }
+    assertThat(exhausted).containsExactly("evt_mon_fail_1", "evt_mon_fail_2", "evt_mon_fail_3", "evt_mon_fail_4");
+    await().atMost(WAIT).until(() -> JSON.readTree(get("/v1/webhooks/" + flakyId + "/stats?window=24h", key).body())
+        .get("total").get("attempts").asInt() == 11);
+    await().atMost(WAIT).until(() -> JSON.readTree(get("/v1/webhooks/" + flakyId + "/health", key).body())
+        .get("status").asText().equals("failing"));
+
+    // the page: only failures when asked, each 503, the last of each delivery final
+    WebElement failedOnly = browser.find(By.xpath("//label[normalize-space()='Failed only']"));
+    failedOnly.click();
+    button("Show attempts").click();
+    browser.until(d -> attemptRows().size() == 4 && attemptRows().keySet().stream().allMatch(id -> id.startsWith("evt_mon_fail_")));
+    assertThat(browser.driver().findElements(By.cssSelector("table.attempts tbody tr"))).hasSize(8)
+        .allSatisfy(tr -> assertThat(tr.getText()).contains("http error", "503"));
+    button("Refresh charts").click();
+    browser.until(d -> "11".equals(d.findElement(By.cssSelector(".figures")).getAttribute("data-attempts")));
+    assertThat(figure("success-rate")).isEqualTo("27.3 %");
+    assertThat(figure("failed")).isEqualTo("8");
+    // the page's head says it is failing, and why
+    browser.until(d -> "failing".equals(d.findElement(By.cssSelector(".page-head [data-health]")).getAttribute("data-health")));
+    assertThat(browser.find(By.cssSelector(".page-head [data-health]")).getText()).contains("Failing", "below 50%");
+
+    // the details of the last attempt of one delivery: its answer and that nothing follows
+    WebElement last = browser.find(By.cssSelector("table.attempts tbody tr[data-event-id='evt_mon_fail_1']"));
+    last.findElement(By.tagName("button")).sendKeys(Keys.ENTER);
+    WebElement detail = browser.find(By.cssSelector(".attempt-detail"));
+    assertThat(active().getText()).isEqualTo("Attempt 2 of evt_mon_fail_1");
+    assertThat(detail.getText()).contains("503 Service Unavailable", "http error", "maintenance",
+        "None: this was the last attempt of the delivery", "POST " + receiver.url("/flaky"));
+    // why each endpoint of the account did or did not get the event (once the index has the crm's attempt too)
+    await().atMost(WAIT).until(() -> {
+      JsonNode e = JSON.readTree(get("/v1/events/evt_mon_fail_1/attempts", key).body());
+      return e.has("attempts") && e.get("attempts").size() == 3 && e.get("verdicts").size() == 3;
+    });
+    button("Which endpoints got this event").click();
+    browser.until(d -> d.findElements(By.cssSelector(".verdict-list li")).size() == 3);
+    Map<String, String> verdicts = new LinkedHashMap<>();
+    for (WebElement li : browser.driver().findElements(By.cssSelector(".verdict-list li"))) {
+      verdicts.put(li.getAttribute("data-subscription-id"), li.getText());
+    }
+    assertThat(verdicts).containsOnlyKeys(crmId, flakyId, alertId);
+    assertThat(verdicts.get(flakyId)).endsWith("Delivered; 2 attempts");
+    assertThat(verdicts.get(crmId)).endsWith("Delivered; 1 attempt");
+    assertThat(verdicts.get(alertId)).endsWith("Not delivered: it does not select this event type");
+    browser.screenshots("attempt-detail", true);
+
+    // the endpoints list: the 24 h success rate fell, and the endpoint is failing
+    browser.find(By.linkText("Endpoints")).click();
+    browser.until(d -> rows().containsKey(flakyId) && rows().get(flakyId).contains("Failing"));
+    assertThat(rows().get(flakyId)).contains("27.3 %", "of 11", "Enabled", "Failing", "below 50%");
+    assertThat(rows().get(alertId)).contains("endpoint.failing");
+    browser.screenshots("endpoints-monitoring", true);
+  }
+
+  @Test
+  @Order(10)
+  void aFailedAttemptIsResentTheDeadLettersRedeliveredAndTheEventsReplayed() throws Exception {
+    receiver.answer("/flaky", new Receiver.Status(200, "ok"));
+    browser.find(By.linkText(receiver.url("/flaky"))).click();
+    browser.find(By.xpath("//label[normalize-space()='Failed only']")).click();
+    button("Show attempts").click();
+    browser.until(d -> attemptRows().containsKey("evt_mon_fail_1"));
+    browser.find(By.cssSelector("table.attempts tbody tr[data-event-id='evt_mon_fail_1'] button")).click();
+    Receiver.Received failed = receiver.received("/flaky").stream()
+        .filter(r -> r.header(WebhookSignature.ID_HEADER).equals("evt_mon_fail_1")).findFirst().orElseThrow();
+    button("Resend").click();
+    browser.find(By.cssSelector(".attempt-detail [data-resent]"));
+    assertThat(browser.find(By.cssSelector(".attempt-detail [data-resent]")).getText())
+        .startsWith("Sent again: event evt_mon_fail_1 is queued");
+    // the receiver gets it again, the same event: the same webhook-id and body
+    await().atMost(WAIT).until(() -> count("/flaky", "evt_mon_fail_1") == 3);
+    Receiver.Received again = last("/flaky", "evt_mon_fail_1");
+    assertThat(again.body()).isEqualTo(failed.body());
+
+    // the dead letters: the deliveries given up on, less the one just sent again with success
+    await().atMost(WAIT).until(() -> attempts(flakyId, "?outcome=succeeded").stream()
+        .anyMatch(a -> a.get("event_id").asText().equals("evt_mon_fail_1")));
+    button("Refresh dead letters").click();
+    browser.until(d -> deadLetters().equals(Set.of("evt_mon_fail_2", "evt_mon_fail_3", "evt_mon_fail_4")));
+    browser.screenshots("dead-letters", true);
+    Map<String, Long> before = counts("/flaky");
+    button("Redeliver all 3").click();
+    WebElement recovered = browser.find(By.cssSelector("[data-panel='dead-letters'] [data-recovered]"));
+    assertThat(recovered.getAttribute("data-recovered")).isEqualTo("3");
+    await().atMost(WAIT).until(() -> List.of(2, 3, 4).stream()
+        .allMatch(i -> count("/flaky", "evt_mon_fail_" + i) == before.get("evt_mon_fail_" + i) + 1));
+    assertThat(count("/flaky", "evt_mon_fail_1")).isEqualTo(before.get("evt_mon_fail_1"));
+    // each once: asked again, nothing more is sent
+    button("Redeliver all 3").click();
+    browser.until(d -> d.findElement(By.cssSelector("[data-panel='dead-letters'] [data-recovered]"))
+        .getAttribute("data-recovered").equals("0"));
+
+    // replay since the first of these events: the seven published since then, each once more
+    Map<String, Long> beforeReplay = counts("/flaky");
+    WebElement since = control("Since (ISO-8601)");
+    since.sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.DELETE);
+    since.sendKeys(beforeMonitoring.toString());
+    button("Replay events").click();
+    WebElement replayed = browser.find(By.cssSelector("[data-replayed]"));
+    assertThat(replayed.getAttribute("data-replayed")).isEqualTo("7");
+    List<String> seven = List.of("evt_mon_ok_1", "evt_mon_ok_2", "evt_mon_ok_3", "evt_mon_fail_1", "evt_mon_fail_2",
+        "evt_mon_fail_3", "evt_mon_fail_4");
+    await().atMost(WAIT).until(() -> seven.stream().allMatch(id -> count("/flaky", id) == beforeReplay.get(id) + 1));
+    browser.screenshots("recovery", true);
+    assertThat(receivedIds("/flaky")).allMatch(seven::contains);
+
+    // every attempt, a page of 20 at a time: 3 + 8 failed + 1 resent + 3 recovered + 7 replayed
+    await().atMost(WAIT).until(() -> attempts(flakyId, "").size() == 22);
+    browser.find(By.xpath("//label[normalize-space()='Failed only']")).click();
+    button("Show attempts").click();
+    browser.until(d -> d.findElements(By.cssSelector("table.attempts tbody tr")).size() == 20);
+    Set<String> firstPage = attemptIdsShown();
+    button("Older attempts").click();
+    browser.until(d -> d.findElements(By.cssSelector("table.attempts tbody tr")).size() == 2);
+    Set<String> all = new TreeSet<>(firstPage);
+    all.addAll(attemptIdsShown());
+    assertThat(all).hasSize(22);
+    button("Newer attempts").click();
+    browser.until(d -> attemptIdsShown().equals(firstPage));
+
+    // 14 of 22 succeeded now: endpoint.recovered reaches the alert endpoint, and the page says healthy
+    await().atMost(WAIT).until(() -> alertsAbout(flakyId, "endpoint.recovered").size() == 1);
+    assertThat(verifies(alertSecret, alertsAbout(flakyId, "endpoint.recovered").get(0))).isTrue();
+    button("Refresh charts").click();
+    browser.until(d -> "healthy".equals(d.findElement(By.cssSelector(".page-head [data-health]")).getAttribute("data-health")));
+    browser.until(d -> "22".equals(d.findElement(By.cssSelector(".figures")).getAttribute("data-attempts")));
+    assertThat(figure("success-rate")).isEqualTo("63.6 %");
+  }
+
+  @Test
+  @Order(11)
+  void alertsGoToAnExistingEndpointToo() throws Exception {
+    browser.find(By.linkText("Alerts")).click();
+    browser.find(By.xpath("//h1[normalize-space()='Alerts']"));
+    new Select(control("Endpoint that receives alerts")).selectByValue(crmId);
+    assertThat(control("Alert endpoint URL").isDisplayed()).isFalse();
+    browser.find(By.cssSelector("input[name='alert_types'][value='message.attempt.exhausted']")).click();
+    button("Send alerts there").click();
+    browser.until(d -> d.findElement(By.id("toast")).getText().equals("Alerts are sent there now."));
+    browser.until(d -> !d.findElements(By.cssSelector("table.alert-endpoints tr[data-id='" + crmId + "']")).isEmpty());
+    JsonNode crm = JSON.readTree(get("/v1/webhooks/" + crmId, key).body());
+    Set<String> types = new TreeSet<>();
+    crm.get("event_types").forEach(t -> types.add(t.asText()));
+    Set<String> expected = new TreeSet<>(EventTypes.ALL);
+    expected.addAll(List.of("endpoint.failing", "endpoint.recovered", "endpoint.disabled"));
+    assertThat(types).isEqualTo(expected);
+
+    // stopping them keeps its call event types
+    browser.find(By.cssSelector("button[aria-label='Stop alerts to " + receiver.url("/crm") + "']")).click();
+    browser.until(d -> d.findElements(By.cssSelector("table.alert-endpoints tr[data-id='" + crmId + "']")).isEmpty());
+    assertThat(browser.find(By.id("toast")).getText()).isEqualTo("No more alerts are sent there.");
+    JsonNode after = JSON.readTree(get("/v1/webhooks/" + crmId, key).body());
+    assertThat(after.get("event_types")).extracting(JsonNode::asText).containsExactlyInAnyOrderElementsOf(EventTypes.ALL);
+    assertThat(browser.find(By.cssSelector("table.alert-endpoints tr[data-id='" + alertId + "']")).isDisplayed()).isTrue();
+  }
+
   // ---- the page
 
   private WebElement active() {
@@ -452,6 +749,32 @@ class ConsoleBrowserIT {
       out.put(tr.getAttribute("data-id"), tr.getText());
     }
     return out;
+  }
+
+  /** @return the rows of the attempts table: event id to the text of its newest row */
+  private Map<String, String> attemptRows() {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (WebElement tr : browser.driver().findElements(By.cssSelector("table.attempts tbody tr"))) {
+      out.putIfAbsent(tr.getAttribute("data-event-id"), tr.getText());
+    }
+    return out;
+  }
+
+  /** @return the attempt ids of the rows of the attempts table */
+  private Set<String> attemptIdsShown() {
+    return browser.driver().findElements(By.cssSelector("table.attempts tbody tr")).stream()
+        .map(tr -> tr.getAttribute("data-attempt-id")).collect(Collectors.toCollection(TreeSet::new));
+  }
+
+  /** @return the event ids of the dead letters listed */
+  private Set<String> deadLetters() {
+    return browser.driver().findElements(By.cssSelector("table.dead-letters tbody tr")).stream()
+        .map(tr -> tr.getAttribute("data-event-id")).collect(Collectors.toCollection(TreeSet::new));
+  }
+
+  /** @return the value a figure of the deliveries panel shows, e.g. "27.3 %" */
+  private String figure(String key) {
+    return browser.find(By.cssSelector(".figures [data-figure='" + key + "'] dd")).getText();
   }
 
   // ---- the platform around it
@@ -511,6 +834,43 @@ class ConsoleBrowserIT {
             config.topics().deliveries().valueSerde(new SchemaRegistryClient(config.registryUrl())).deserializer())
         .stream().map(ConsumerRecord::value).filter(t -> t.getSubscriptionId().equals(subscriptionId))
         .map(DeliveryTask::getEventId).collect(Collectors.toCollection(TreeSet::new));
+  }
+
+  /** @return the attempt records the API lists for an endpoint, with a query such as {@code ?outcome=...} */
+  private List<JsonNode> attempts(String subscriptionId, String query) throws Exception {
+    HttpResponse<String> r = get("/v1/webhooks/" + subscriptionId + "/attempts" + query
+        + (query.isEmpty() ? "?" : "&") + "limit=500", key);
+    assertThat(r.statusCode()).isEqualTo(200);
+    List<JsonNode> out = new ArrayList<>();
+    JSON.readTree(r.body()).get("data").forEach(out::add);
+    return out;
+  }
+
+  /** @return the operational events of a type about an endpoint that the alert endpoint received */
+  private List<Receiver.Received> alertsAbout(String subscriptionId, String type) throws Exception {
+    List<Receiver.Received> out = new ArrayList<>();
+    for (Receiver.Received r : receiver.received("/alerts")) {
+      JsonNode body = JSON.readTree(r.body());
+      if (body.get("event_type").asText().equals(type)
+          && body.get("data").get("endpoint_id").asText().equals(subscriptionId)) {
+        out.add(r);
+      }
+    }
+    return out;
+  }
+
+  private long count(String path, String eventId) {
+    return receivedIds(path).stream().filter(eventId::equals).count();
+  }
+
+  private Map<String, Long> counts(String path) {
+    return receivedIds(path).stream().collect(Collectors.groupingBy(id -> id, Collectors.counting()));
+  }
+
+  private Receiver.Received last(String path, String eventId) {
+    List<Receiver.Received> got = receiver.received(path).stream()
+        .filter(r -> r.header(WebhookSignature.ID_HEADER).equals(eventId)).toList();
+    return got.get(got.size() - 1);
   }
 
   private List<String> receivedIds(String path) {

@@ -89,8 +89,9 @@ export async function call(session, method, path, body) {
 let eventTypesOnce = null;
 
 /**
- * @returns {Promise<Array<{event_type: string, kind: string, description: string, example: object}>>} the
- *   event types, asked for once per page load
+ * @returns {Promise<Array<{event_type: string, kind: string, description: string, example: object}>>} every
+ *   event type a subscription may select (the call event types, then the operational ones), asked
+ *   for once per page load
  */
 export function eventTypes() {
   if (!eventTypesOnce) {
@@ -100,4 +101,31 @@ export function eventTypes() {
     });
   }
   return eventTypesOnce;
+}
+
+/**
+ * The operational event types: events about the account's endpoints themselves (alerts), which a
+ * subscription selects like call event types.
+ */
+export const OPERATIONAL_TYPES = ['endpoint.failing', 'endpoint.recovered', 'endpoint.disabled',
+  'message.attempt.exhausted'];
+
+/** @returns whether an event type is an operational one (an alert), not a call event */
+export function isOperational(type) {
+  return OPERATIONAL_TYPES.includes(type);
+}
+
+/**
+ * @param {string} path an API path with its query, e.g. /v1/webhooks/sub_1/attempts?limit=20
+ * @param {object} params query parameters to add; null, undefined and '' are left out
+ * @returns {string} the path with the parameters, each encoded
+ */
+export function withQuery(path, params) {
+  const parts = Object.entries(params)
+    .filter(([, v]) => v !== null && v !== undefined && v !== '')
+    .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`);
+  if (!parts.length) {
+    return path;
+  }
+  return `${path}${path.includes('?') ? '&' : '?'}${parts.join('&')}`;
 }

@@ -5,6 +5,7 @@ import { h, replace } from './dom.js';
 import { pageOpened } from './parts/toast.js';
 import { currentPath, navigate, resolve, route } from './router.js';
 import { clearSession, currentSession } from './session.js';
+import { alertsView } from './views/alerts.js';
 import { endpointListView } from './views/endpoint-list.js';
 import { endpointNewView } from './views/endpoint-new.js';
 import { endpointPageView } from './views/endpoint-page.js';
@@ -14,6 +15,7 @@ route('/sign-in', signInView);
 route('/endpoints', endpointListView);
 route('/endpoints/new', endpointNewView);
 route('/endpoints/:id', endpointPageView);
+route('/alerts', alertsView);
 
 const main = document.getElementById('main');
 let rendering = 0;

@@ -42,3 +42,8 @@ export function resolve(path) {
 export function navigate(path) {
   window.location.hash = `#${path}`;
 }
+
+/** Shows the current page again, with fresh answers from the API (after a change made on it). */
+export function reload() {
+  window.dispatchEvent(new HashChangeEvent('hashchange'));
+}

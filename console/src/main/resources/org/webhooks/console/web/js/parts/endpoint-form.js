@@ -2,7 +2,7 @@
 // page checks nothing the API checks: it sends what was entered and shows the API's own error next to
 // the field it names, so the rules are the API's (and the CLI's) and written once.
 
-import { api, eventTypes } from '../api.js';
+import { api, eventTypes, isOperational } from '../api.js';
 import { h, uid } from '../dom.js';
 import { clearErrors, errorSlot, field, showError } from './fields.js';
 import { filterEditor } from './filter-editor.js';
@@ -26,35 +26,38 @@ export async function endpointForm({ subscription, onSaved, cancelHref }) {
   const description = h('input', { type: 'text', name: 'description', maxlength: 500 });
   description.value = s.description || '';
 
-  // event types: a checkbox each, with what the event means; the call events first, then the alerts
-  // about the account's own endpoints, which "Select all" leaves alone
+  // event types: a checkbox each, with what the event means; call events, then alerts about endpoints
   const legendId = uid('types');
-  const choice = (t) => {
+  const box = (t) => {
     const id = uid('type');
-    const box = h('input', { type: 'checkbox', id, name: 'event_types', value: t.event_type,
+    const input = h('input', { type: 'checkbox', id, name: 'event_types', value: t.event_type,
       checked: s.event_types.includes(t.event_type), 'aria-describedby': `${id}-desc` });
-    return h('div', { class: 'choice' }, box,
+    return h('div', { class: 'choice' }, input,
       h('label', { for: id }, h('span', { class: 'mono' }, t.event_type),
         h('span', { class: 'desc', id: `${id}-desc` }, t.description)));
   };
-  const callBoxes = types.filter((t) => t.kind !== 'operational').map(choice);
-  const alertBoxes = types.filter((t) => t.kind === 'operational').map(choice);
+  const callBoxes = types.filter((t) => !isOperational(t.event_type)).map(box);
+  const alertBoxes = types.filter((t) => isOperational(t.event_type)).map(box);
   const boxes = [...callBoxes, ...alertBoxes];
   const checkboxes = () => boxes.map((b) => b.querySelector('input'));
   const callCheckboxes = () => callBoxes.map((b) => b.querySelector('input'));
   const selectedTypes = () => checkboxes().filter((b) => b.checked).map((b) => b.value);
   const selectAll = h('button', { type: 'button', class: 'small' }, 'Select all');
   const selectNone = h('button', { type: 'button', class: 'small' }, 'Clear');
+  const alertsHeading = uid('alert-types');
   const typesField = h('fieldset', { dataset: { field: 'event_types' } },
     h('legend', { id: legendId }, 'Event types'),
     h('span', { class: 'hint' }, 'The events this endpoint receives; at least one.'),
     h('div', { class: 'inline-actions' }, selectAll, selectNone),
     h('div', { class: 'event-types' }, callBoxes),
-    alertBoxes.length ? h('p', { class: 'hint' }, 'Alerts about your endpoints (delivered like call events):') : null,
-    alertBoxes.length ? h('div', { class: 'event-types' }, alertBoxes) : null,
+    alertBoxes.length ? h('div', { role: 'group', 'aria-labelledby': alertsHeading },
+      h('h3', { class: 'small', id: alertsHeading }, 'Alerts about your endpoints'),
+      h('span', { class: 'hint' }, 'Operational events: an endpoint failing or recovering, disabled, or a delivery given up on.'),
+      h('div', { class: 'event-types' }, alertBoxes)) : null,
     errorSlot());
 
-  const filter = filterEditor({ initial: s.filter, selectedTypes });
+  // the filter check runs on the eight call event examples: alerts have none of their own there
+  const filter = filterEditor({ initial: s.filter, selectedTypes: () => selectedTypes().filter((t) => !isOperational(t)) });
   for (const box of checkboxes()) {
     box.addEventListener('change', () => filter.check());
   }

@@ -1,15 +1,42 @@
 // The endpoints of the account: one row each, or what to do first when there are none.
 
-import { api } from '../api.js';
+import { api, isOperational } from '../api.js';
 import { h, replace } from '../dom.js';
+import { healthBadge, latency, percent } from '../format.js';
 
 const PAGE = 50;
-const ALL_TYPES = 8;
+/** The number of call event types: an endpoint with all of them is shown as "All event types". */
+const CALL_TYPES = 8;
+
+const callTypes = (s) => s.event_types.filter((t) => !isOperational(t));
+const alertTypes = (s) => s.event_types.filter((t) => isOperational(t));
 
 /**
- * The columns of the list, in order: a header and a cell renderer each. Columns that need more than
- * the subscription (24 h success rate, p95 latency and circuit state from the monitoring API) are
- * added here with a renderer that fills its cell when their answer comes.
+ * How an endpoint's deliveries went: its 24 h statistics and its health, asked once per row of the
+ * list (GET /v1/webhooks/{id}/stats?window=24h and /health). A figure that cannot be had now (the
+ * statistics service starting: 503) is shown as unknown rather than failing the list.
+ */
+const monitoring = new Map();
+function monitoringOf(s) {
+  if (!monitoring.has(s.id)) {
+    const id = encodeURIComponent(s.id);
+    const quietly = (p) => p.catch(() => null);
+    monitoring.set(s.id, Promise.all([quietly(api('GET', `/v1/webhooks/${id}/stats?window=24h`)),
+      quietly(api('GET', `/v1/webhooks/${id}/health`))]).then(([stats, health]) => ({ stats, health })));
+  }
+  return monitoring.get(s.id);
+}
+
+/** @returns a cell's content that shows "…" until the endpoint's monitoring figures come */
+function later(s, render) {
+  const slot = h('span', { class: 'muted' }, '…');
+  monitoringOf(s).then((m) => replace(slot, render(m)));
+  return slot;
+}
+
+/**
+ * The columns of the list, in order: a header and a cell renderer each. The success rate, latency
+ * and state columns come from the monitoring API and fill their cells when its answers come.
  */
 export const columns = [
   {
@@ -22,15 +49,28 @@ export const columns = [
   {
     header: 'Event types',
     cell: (s) => [
-      s.event_types.length === ALL_TYPES
-        ? h('span', {}, 'All event types')
+      callTypes(s).length === CALL_TYPES
+        ? [h('span', {}, 'All event types'), alertTypes(s).length
+          ? h('ul', { class: 'chips', 'aria-label': 'Alert types' }, alertTypes(s).map((t) => h('li', {}, t))) : null]
         : h('ul', { class: 'chips', 'aria-label': 'Event types' }, s.event_types.map((t) => h('li', {}, t))),
       s.filter ? h('span', { class: 'filtered-note' }, 'Filtered: ', h('code', {}, s.filter)) : null,
     ],
   },
   {
+    header: 'Success (24 h)',
+    cell: (s) => later(s, ({ stats }) => (stats
+      ? h('span', { dataset: { successRate: stats.total.success_rate === null ? '' : String(stats.total.success_rate) } },
+        percent(stats.total.success_rate),
+        stats.total.attempts ? h('span', { class: 'muted small' }, ` of ${stats.total.attempts}`) : null)
+      : h('span', { class: 'muted' }, 'unknown'))),
+  },
+  {
+    header: 'p95 latency',
+    cell: (s) => later(s, ({ stats }) => (stats ? latency(stats.total.latency_p95_ms) : h('span', { class: 'muted' }, 'unknown'))),
+  },
+  {
     header: 'State',
-    cell: (s) => stateBadge(s),
+    cell: (s) => [stateBadge(s), s.enabled ? later(s, ({ health }) => (health ? healthBadge(health) : null)) : null],
   },
 ];
 
@@ -45,6 +85,7 @@ export function stateBadge(s) {
 }
 
 export async function endpointListView() {
+  monitoring.clear();
   const first = await api('GET', `/v1/webhooks?limit=${PAGE}`);
   const head = h('div', { class: 'page-head' },
     h('h1', { tabindex: '-1' }, 'Endpoints'),

@@ -1,12 +1,15 @@
-// One endpoint: its state, the secret just made (once), a test event, its settings, secret rotation
-// and deletion. Each is a panel of its own; the monitoring panels (charts of success rate and
-// latency, the attempts table, recovery) take their places in the list below.
+// One endpoint: its state and health, the secret just made (once), a test event, how its deliveries
+// went (charts, attempts, dead letters), recovery, its settings, secret rotation and deletion. Each
+// is a panel of its own.
 
 import { api, ApiError } from '../api.js';
 import { h, replace, uid } from '../dom.js';
-import { dateTime } from '../format.js';
+import { dateTime, healthBadge } from '../format.js';
+import { attemptsPanel } from '../parts/attempts.js';
+import { statsPanel } from '../parts/charts.js';
 import { openDialog } from '../parts/dialog.js';
 import { endpointForm } from '../parts/endpoint-form.js';
+import { deadLettersPanel, recoveryPanel } from '../parts/recovery.js';
 import { secretPanel, takeHandedOver } from '../parts/secret.js';
 import { testEventPanel } from '../parts/test-event.js';
 import { toast, toastOnNextPage } from '../parts/toast.js';
@@ -19,6 +22,10 @@ import { stateBadge } from './endpoint-list.js';
  */
 const PANELS = [
   (s, page) => testPanel(s, page),
+  (s, page) => statsPanel(s, () => page.refreshHealth()),
+  (s) => attemptsPanel(s),
+  (s) => deadLettersPanel(s),
+  (s) => recoveryPanel(s),
   (s, page) => settingsPanel(s, page),
   (s, page) => secretRotationPanel(s, page),
   (s) => deletePanel(s),
@@ -35,6 +42,7 @@ export async function endpointPageView(params) {
     throw e;
   }
   const headState = h('span', {});
+  const health = h('span', { class: 'head-health' });
   const toggle = h('button', { type: 'button' });
   const secretSlot = h('div', {});
   const panels = h('div', {});
@@ -50,12 +58,17 @@ export async function endpointPageView(params) {
       description.textContent = s.description || '';
       description.hidden = !s.description;
       replace(headState, stateBadge(s));
+      showHealth(s, health);
       toggle.textContent = s.enabled ? 'Disable endpoint' : 'Enable endpoint';
       listeners.forEach((listener) => listener(s));
     },
     /** @param {function(object): void} listener called with the endpoint after each change */
     onUpdate(listener) {
       listeners.push(listener);
+    },
+    /** Asks for the endpoint's health again and shows it beside its state. */
+    refreshHealth() {
+      showHealth(s, health);
     },
     /** Shows a secret once, at the top of the page. */
     showSecret(secret, note) {
@@ -85,9 +98,22 @@ export async function endpointPageView(params) {
   const node = h('div', {},
     h('nav', { class: 'breadcrumbs', 'aria-label': 'Breadcrumbs' }, h('a', { href: '#/endpoints' }, 'Endpoints'), ' / ',
       h('span', { class: 'mono' }, s.id)),
-    h('div', { class: 'page-head' }, title, h('div', { class: 'actions' }, headState, toggle)),
+    h('div', { class: 'page-head' }, title, h('div', { class: 'actions' }, headState, health, toggle)),
     description, secretSlot, panels);
   return { title: s.url, node };
+}
+
+/** Shows the endpoint's health (circuit open, failing and why, healthy) beside its state. */
+async function showHealth(s, slot) {
+  if (!s.enabled) {
+    replace(slot);
+    return;
+  }
+  try {
+    replace(slot, healthBadge(await api('GET', `/v1/webhooks/${encodeURIComponent(s.id)}/health`)));
+  } catch {
+    replace(slot); // statistics not reachable now: the state alone is shown
+  }
 }
 
 /** The test event panel, made again when the endpoint's event types change. */
