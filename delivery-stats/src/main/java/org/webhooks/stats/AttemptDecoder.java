@@ -1,6 +1,5 @@
 package org.webhooks.stats;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -12,8 +11,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.webhooks.schemas.SchemaRegistryClient;
 import org.webhooks.schemas.avro.DeadLetter;
-import org.webhooks.schemas.avro.DeadLetterKind;
 import org.webhooks.schemas.avro.DeliveryAttempt;
+import org.webhooks.schemas.UndecodableRecords;
 
 /**
  * Decodes each {@code webhook-attempts} record (read as bytes) into a {@link DecodedAttempt}, or, when
@@ -74,16 +73,9 @@ final class AttemptDecoder implements Processor<byte[], byte[], String, Object> 
   private void deadLetter(Record<byte[], byte[]> record, String reason) {
     RecordMetadata source = context.recordMetadata().orElse(null);
     String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
-    DeadLetter letter = DeadLetter.newBuilder()
-        .setKind(DeadLetterKind.UNDECODABLE)
-        .setReason(reason)
-        .setDeadLetteredAt(clock.instant())
-        .setSourceTopic(source == null ? topic : source.topic())
-        .setSourcePartition(source == null ? null : source.partition())
-        .setSourceOffset(source == null ? null : source.offset())
-        .setRawKey(record.key() == null ? null : ByteBuffer.wrap(record.key()))
-        .setRawValue(record.value() == null ? null : ByteBuffer.wrap(record.value()))
-        .build();
+    DeadLetter letter = UndecodableRecords.deadLetter(source == null ? topic : source.topic(),
+        source == null ? null : source.partition(), source == null ? null : source.offset(), record.key(),
+        record.value(), reason, clock.instant());
     LOG.warn("attempt record {}-{} offset {} cannot be decoded; dead-lettered: {}", letter.getSourceTopic(),
         letter.getSourcePartition(), letter.getSourceOffset(), reason);
     metrics.deadLetter();

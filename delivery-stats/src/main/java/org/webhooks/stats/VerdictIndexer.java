@@ -1,6 +1,5 @@
 package org.webhooks.stats;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -13,8 +12,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.webhooks.schemas.SchemaRegistryClient;
 import org.webhooks.schemas.avro.DeadLetter;
-import org.webhooks.schemas.avro.DeadLetterKind;
 import org.webhooks.schemas.avro.MatchVerdicts;
+import org.webhooks.schemas.UndecodableRecords;
 
 /**
  * Indexes the {@code webhook-match-verdicts} records by event: each record's bytes are appended to the
@@ -71,16 +70,9 @@ final class VerdictIndexer implements Processor<byte[], byte[], String, DeadLett
 
   private void deadLetter(Record<byte[], byte[]> record, String reason) {
     RecordMetadata source = context.recordMetadata().orElse(null);
-    DeadLetter letter = DeadLetter.newBuilder()
-        .setKind(DeadLetterKind.UNDECODABLE)
-        .setReason(reason)
-        .setDeadLetteredAt(clock.instant())
-        .setSourceTopic(source == null ? topic : source.topic())
-        .setSourcePartition(source == null ? null : source.partition())
-        .setSourceOffset(source == null ? null : source.offset())
-        .setRawKey(record.key() == null ? null : ByteBuffer.wrap(record.key()))
-        .setRawValue(record.value() == null ? null : ByteBuffer.wrap(record.value()))
-        .build();
+    DeadLetter letter = UndecodableRecords.deadLetter(source == null ? topic : source.topic(),
+        source == null ? null : source.partition(), source == null ? null : source.offset(), record.key(),
+        record.value(), reason, clock.instant());
     LOG.warn("match verdicts record {}-{} offset {} cannot be decoded; dead-lettered: {}", letter.getSourceTopic(),
         letter.getSourcePartition(), letter.getSourceOffset(), reason);
     metrics.deadLetter();

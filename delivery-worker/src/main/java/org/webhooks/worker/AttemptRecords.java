@@ -1,13 +1,13 @@
 package org.webhooks.worker;
 
 import org.webhooks.client.AttemptResult;
-import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.UUID;
 import org.webhooks.schemas.avro.DeadLetter;
 import org.webhooks.schemas.avro.DeadLetterKind;
 import org.webhooks.schemas.avro.DeliveryAttempt;
 import org.webhooks.schemas.avro.DeliveryTask;
+import org.webhooks.schemas.UndecodableRecords;
 
 /** Builds the records the worker writes: attempts, retried tasks and dead letters. */
 final class AttemptRecords {
@@ -101,15 +101,6 @@ final class AttemptRecords {
    */
   static DeadLetter undecodable(
       String topic, int partition, long offset, byte[] key, byte[] value, String reason, Instant now) {
-    return DeadLetter.newBuilder()
-        .setKind(DeadLetterKind.UNDECODABLE)
-        .setReason(reason)
-        .setDeadLetteredAt(now)
-        .setSourceTopic(topic)
-        .setSourcePartition(partition)
-        .setSourceOffset(offset)
-        .setRawKey(key == null ? null : ByteBuffer.wrap(key))
-        .setRawValue(value == null ? null : ByteBuffer.wrap(value))
-        .build();
+    return UndecodableRecords.deadLetter(topic, partition, offset, key, value, reason, now);
   }
 }

@@ -1,7 +1,6 @@
 package org.webhooks.fanout;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
@@ -31,7 +30,6 @@ import org.webhooks.schemas.SchemaRegistryClient;
 import org.webhooks.schemas.Setting;
 import org.webhooks.schemas.avro.CallEvent;
 import org.webhooks.schemas.avro.DeadLetter;
-import org.webhooks.schemas.avro.DeadLetterKind;
 import org.webhooks.schemas.avro.DeliveryTask;
 import org.webhooks.schemas.avro.MatchSource;
 import org.webhooks.schemas.avro.MatchVerdict;
@@ -40,6 +38,7 @@ import org.webhooks.schemas.avro.OperationalEvent;
 import org.webhooks.schemas.avro.OperationalEventType;
 import org.webhooks.schemas.avro.Subscription;
 import org.webhooks.schemas.avro.SubscriptionVerdict;
+import org.webhooks.schemas.UndecodableRecords;
 
 /**
  * Turns one event record (of {@code call-events}, or of {@code webhook-operational-events}: both are
@@ -324,16 +323,9 @@ final class EventFanout implements Processor<byte[], byte[], String, Object> {
   private void deadLetter(Record<byte[], byte[]> record, String reason) {
     RecordMetadata source = context.recordMetadata().orElse(null);
     String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
-    DeadLetter letter = DeadLetter.newBuilder()
-        .setKind(DeadLetterKind.UNDECODABLE)
-        .setReason(reason)
-        .setDeadLetteredAt(clock.instant())
-        .setSourceTopic(source == null ? topic : source.topic())
-        .setSourcePartition(source == null ? null : source.partition())
-        .setSourceOffset(source == null ? null : source.offset())
-        .setRawKey(record.key() == null ? null : ByteBuffer.wrap(record.key()))
-        .setRawValue(record.value() == null ? null : ByteBuffer.wrap(record.value()))
-        .build();
+    DeadLetter letter = UndecodableRecords.deadLetter(source == null ? topic : source.topic(),
+        source == null ? null : source.partition(), source == null ? null : source.offset(), record.key(),
+        record.value(), reason, clock.instant());
     context.forward(new Record<>(key, (Object) letter, record.timestamp()), FanoutTopology.DEAD_LETTERS_SINK);
     metrics.deadLetter();
     LOG.warn("dead-lettered {} record {}-{}@{}: {}", topic, letter.getSourceTopic(),

@@ -17,8 +17,8 @@ import org.webhooks.runtime.RecordProcessor;
 import org.webhooks.schemas.AvroSerde;
 import org.webhooks.schemas.SchemaRegistryClient;
 import org.webhooks.schemas.avro.DeadLetter;
-import org.webhooks.schemas.avro.DeadLetterKind;
 import org.webhooks.schemas.avro.DeliveryTask;
+import org.webhooks.schemas.UndecodableRecords;
 
 /**
  * What the retry scheduler does with each record of a retry tier: a task not yet due holds its
@@ -87,16 +87,8 @@ final class RetryForwarder implements RecordProcessor<Void> {
   }
 
   private void deadLetter(ConsumerRecord<byte[], byte[]> r, String reason) {
-    DeadLetter letter = DeadLetter.newBuilder()
-        .setKind(DeadLetterKind.UNDECODABLE)
-        .setReason(reason)
-        .setDeadLetteredAt(clock.instant())
-        .setSourceTopic(r.topic())
-        .setSourcePartition(r.partition())
-        .setSourceOffset(r.offset())
-        .setRawKey(r.key() == null ? null : java.nio.ByteBuffer.wrap(r.key()))
-        .setRawValue(r.value() == null ? null : java.nio.ByteBuffer.wrap(r.value()))
-        .build();
+    DeadLetter letter = UndecodableRecords.deadLetter(r.topic(), r.partition(), r.offset(), r.key(), r.value(),
+        reason, clock.instant());
     loop.send(new ProducerRecord<>(deadLettersTopic, keyOf(r), deadLetters.serialize(deadLettersTopic, letter)));
     metrics.undecodable();
     LOG.warn("retry record {}-{} offset {} cannot be decoded; dead-lettered: {}", r.topic(), r.partition(),
