@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.net.HostAndPort;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -17,6 +18,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,6 +45,12 @@ final class WebhooksApi {
   static final int MAX_BODY_BYTES = 256 * 1024;
   static final int DEFAULT_LIMIT = 20;
   static final int MAX_LIMIT = 100;
+
+  /** The server named in {@code openapi.json} as shipped: the default port on this machine. */
+  private static final String DEFAULT_SERVER = "\"url\": \"http://127.0.0.1:8080\"";
+  /** A {@code Host} header that may be written into the document as it is: host name or address, port. */
+  private static final Pattern PLAIN_HOST =
+      Pattern.compile("[A-Za-z0-9.\\-]{1,253}(:[0-9]{1,5})?|\\[[0-9A-Fa-f:.]{2,45}\\](:[0-9]{1,5})?");
 
   private final SubscriptionView view;
   private final SubscriptionRepository repository;
@@ -73,10 +81,21 @@ final class WebhooksApi {
     this.recovery = recovery;
   }
 
-  /** Adds the {@code /v1} routes and {@code /openapi.json} to {@code router}. */
+  /**
+   * Adds the {@code /v1} routes and {@code /openapi.json} to {@code router}. The document's server is
+   * the address it was asked on (its {@code Host} or {@code :authority}, when that is a plain host and
+   * port), so a client generated from it calls the port the process really listens on, 0 given or not.
+   */
   void mount(Router router, String openApiDocument) {
-    router.get("/openapi.json").handler(ctx -> ctx.response().putHeader("content-type", "application/json")
-        .end(openApiDocument));
+    router.get("/openapi.json").handler(ctx -> {
+      // HTTP/1.1's Host header or HTTP/2's :authority
+      HostAndPort authority = ctx.request().authority();
+      String host = authority == null ? null
+          : authority.port() < 0 ? authority.host() : authority.host() + ":" + authority.port();
+      String document = host != null && PLAIN_HOST.matcher(host).matches()
+          ? openApiDocument.replace(DEFAULT_SERVER, "\"url\": \"http://" + host + "\"") : openApiDocument;
+      ctx.response().putHeader("content-type", "application/json").end(document);
+    });
     router.route("/v1/*").handler(BodyHandler.create().setBodyLimit(MAX_BODY_BYTES));
     on(router, HttpMethod.GET, "/v1/event-types", false, this::eventTypes);
     on(router, HttpMethod.POST, "/v1/webhooks", true, this::create);

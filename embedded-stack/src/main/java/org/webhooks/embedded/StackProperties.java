@@ -51,6 +51,30 @@ public final class StackProperties {
         p.setProperty("registry.url", registryUrl);
         p.setProperty("pid", String.valueOf(ProcessHandle.current().pid()));
         p.setProperty("started.at", Instant.now().toString());
+        store(dataDir, p);
+    }
+
+    /**
+     * Adds {@code http.port}, the port of the HTTP server ({@code /health}, {@code /metrics}, the API and
+     * the console) of the process that runs the stack, once it is bound: with {@code --http-port 0}
+     * this file is where scripts find it.
+     *
+     * @param dataDir the data dir whose file the current process wrote
+     * @param httpPort the bound port
+     * @throws UncheckedIOException when the file cannot be read or written
+     */
+    public static void addHttpPort(Path dataDir, int httpPort) {
+        Properties p = new Properties();
+        try (Reader in = Files.newBufferedReader(dataDir.resolve(FILE_NAME), StandardCharsets.UTF_8)) {
+            p.load(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + dataDir.resolve(FILE_NAME), e);
+        }
+        p.setProperty("http.port", Integer.toString(httpPort));
+        store(dataDir, p);
+    }
+
+    private static void store(Path dataDir, Properties p) {
         Path file = dataDir.resolve(FILE_NAME);
         Path temp = dataDir.resolve(FILE_NAME + ".tmp");
         try {

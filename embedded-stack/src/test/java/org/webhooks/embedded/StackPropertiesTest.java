@@ -14,7 +14,7 @@ class StackPropertiesTest {
     Path dir;
 
     @Test
-    void writeReadDelete() {
+    void writeReadDelete() throws Exception {
         assertThat(StackProperties.read(dir)).isEmpty();
         Instant before = Instant.now();
         StackProperties.write(dir, "127.0.0.1:19092", "http://127.0.0.1:18081/apis/ccompat/v7");
@@ -24,6 +24,11 @@ class StackPropertiesTest {
         assertThat(read.registryUrl()).isEqualTo("http://127.0.0.1:18081/apis/ccompat/v7");
         assertThat(read.pid()).isEqualTo(ProcessHandle.current().pid());
         assertThat(read.startedAt()).isAfterOrEqualTo(before.minusSeconds(1));
+
+        // up adds its HTTP port once bound; the rest stays as it was
+        StackProperties.addHttpPort(dir, 45873);
+        assertThat(Files.readAllLines(dir.resolve(StackProperties.FILE_NAME))).contains("http.port=45873");
+        assertThat(StackProperties.read(dir).orElseThrow().registryUrl()).isEqualTo(read.registryUrl());
 
         StackProperties.delete(dir);
         assertThat(dir.resolve(StackProperties.FILE_NAME)).doesNotExist();

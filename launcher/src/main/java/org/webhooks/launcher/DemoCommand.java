@@ -134,7 +134,8 @@ final class DemoCommand implements Callable<Integer> {
         ok++;
       }
     }
-    out.printf("%d of %d events delivered and verified%n", ok, examples.size());
+    out.printf("%d of %d events delivered and verified (LATENCY MS: from publish to receipt, on services that "
+        + "have just started)%n", ok, examples.size());
     out.flush();
     return ok == examples.size() ? 0 : Webhooks.EXIT_FAILURE;
   }

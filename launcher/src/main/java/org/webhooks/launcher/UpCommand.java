@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.webhooks.embedded.EmbeddedStack;
 import org.webhooks.embedded.StackLock;
+import org.webhooks.embedded.StackProperties;
 import org.webhooks.schemas.KafkaClients;
 import org.webhooks.schemas.Service;
 import org.webhooks.schemas.Setting;
@@ -45,6 +46,9 @@ final class UpCommand implements Callable<Integer> {
             + ": required when --bootstrap-servers is set (only the embedded stack starts a registry)");
       }
       ProcessHttpServer ops = startServices(services, config, host);
+      if (lock != null) {
+        StackProperties.addHttpPort(config.dataDir(), ops.port());
+      }
       spec.commandLine().getOut().printf(
           "webhooks up: kafka %s, registry %s, services %s, health http://127.0.0.1:%d/health (Ctrl-C to stop)%n",
           config.bootstrapServers(), config.registryUrl(), services.isEmpty() ? "none" : String.join(",", services),

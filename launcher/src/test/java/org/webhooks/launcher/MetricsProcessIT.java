@@ -7,6 +7,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.webhooks.console.Console;
+import org.webhooks.embedded.StackProperties;
 
 /**
  * A running {@code up} answers /health (every service, delivery-stats included) and its /metrics counters
@@ -90,7 +92,13 @@ class MetricsProcessIT {
           dataDir.toString(), "--account", "acct_1"));
       assertThat(create.exitCode()).as(create.stderr()).isZero();
       String key = create.stdout().trim();
-      assertThat(get(base + "/openapi.json").body()).contains("\"openapi\": \"3.1.0\"");
+      String openApi = get(base + "/openapi.json").body();
+      assertThat(openApi).contains("\"openapi\": \"3.1.0\"")
+          // the document names the server it was asked on, not the default port
+          .contains("\"url\": \"" + base + "\"");
+      // and stack.properties names the port, for scripts that started up with --http-port 0
+      assertThat(Files.readAllLines(dataDir.resolve(StackProperties.FILE_NAME)))
+          .contains("http.port=" + base.substring(base.lastIndexOf(':') + 1));
       // up prints where the console is: the same port, under its Content-Security-Policy
       Matcher consoleUrl = Pattern.compile("console: (http://127\\.0\\.0\\.1:\\d+/) ").matcher(up.stdout());
       assertThat(consoleUrl.find()).as(up.stdout()).isTrue();
