@@ -3,6 +3,7 @@ package org.webhooks.controlplane;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.function.Supplier;
+import org.webhooks.schemas.RecordTimes;
 
 /**
  * Request parameters of the monitoring and recovery routes, whose parsers throw
@@ -30,7 +31,8 @@ final class Params {
   /**
    * @param value the parameter, or null
    * @return the instant, or null when absent and not required
-   * @throws ApiError 400 naming {@code name} when it is required and absent, or not an ISO-8601 instant
+   * @throws ApiError 400 naming {@code name} when it is required and absent, not an ISO-8601 instant,
+   *     or outside the times records can have ({@link RecordTimes})
    */
   static Instant instant(String name, String value, boolean required) {
     if (value == null || value.isEmpty()) {
@@ -39,10 +41,16 @@ final class Params {
       }
       return null;
     }
+    Instant t;
     try {
-      return Instant.parse(value);
+      t = Instant.parse(value);
     } catch (DateTimeParseException e) {
       throw ApiError.invalid(name, name + ": '" + value + "' is not an ISO-8601 instant such as 2025-01-15T00:00:00Z");
+    }
+    try {
+      return RecordTimes.check(name, t);
+    } catch (IllegalArgumentException e) {
+      throw ApiError.invalid(name, e.getMessage());
     }
   }
 }

@@ -1,7 +1,9 @@
 package org.webhooks.controlplane;
 
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -23,7 +25,8 @@ import org.webhooks.schemas.avro.Subscription;
  */
 final class SubscriptionJson {
 
-  static final ObjectMapper JSON = new ObjectMapper();
+  /** Refuses a repeated key, as {@code publish} does: which of two values was meant cannot be known. */
+  static final ObjectMapper JSON = JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
   /** Fields a PATCH may give. */
   private static final Set<String> WRITABLE = Set.of("url", "description", "event_types", "filter", "enabled",

@@ -327,6 +327,15 @@ class ControlPlaneApiTest {
       assertThat(r.body().get("error").asText()).startsWith(e.getKey() + ":");
     }
     assertThat(create(keyA, "{\"event_types\":[\"call.completed\"]}").body().get("field").asText()).isEqualTo("url");
+    // a URL every task and attempt would carry is bounded
+    Response longUrl = create(keyA, "{\"url\":\"https://hooks.example.com/" + "a".repeat(2048) + "\","
+        + "\"event_types\":[\"call.completed\"]}");
+    assertThat(longUrl.body().get("error").asText()).isEqualTo("url: at most 2048 characters");
+    // a repeated key is refused, not read as its last value
+    Response twice = create(keyA, "{\"url\":\"" + URL + "\",\"url\":\"https://other.example.com/\","
+        + "\"event_types\":[\"call.completed\"]}");
+    assertThat(twice.status()).isEqualTo(400);
+    assertThat(twice.body().get("error").asText()).startsWith("body: not valid JSON (Duplicate field 'url'");
     assertThat(create(keyA, "{\"url\":\"" + URL + "\",\"event_types\":[]}").body().get("field").asText())
         .isEqualTo("event_types");
     for (String header : List.of("webhook-signature", "Content-Type", "host", "Transfer-Encoding", "connection",

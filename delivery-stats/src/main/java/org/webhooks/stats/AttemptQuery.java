@@ -6,6 +6,7 @@ import java.util.EnumSet;
 import java.util.Set;
 import java.util.function.Function;
 import org.webhooks.schemas.AttemptOutcomes;
+import org.webhooks.schemas.RecordTimes;
 import org.webhooks.schemas.avro.AttemptOutcome;
 
 /**
@@ -87,11 +88,13 @@ public record AttemptQuery(Set<AttemptOutcome> outcomes, String eventType, Insta
     if (v == null || v.isEmpty()) {
       return null;
     }
+    Instant t;
     try {
-      return Instant.parse(v);
+      t = Instant.parse(v);
     } catch (DateTimeParseException e) {
       throw new IllegalArgumentException(name + ": '" + v + "' is not an ISO-8601 instant");
     }
+    return RecordTimes.check(name, t);
   }
 
   /** @return this query for the page after the one that returned {@code nextCursor}. */

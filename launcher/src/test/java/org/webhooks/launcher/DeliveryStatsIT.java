@@ -14,7 +14,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -123,6 +126,16 @@ class DeliveryStatsIT {
       assertThat(q.stats("acct_s", mix.getId(), StatsWindow.HOUR).total().attempts()).isEqualTo(EVENTS);
       assertThat(q.stats("acct_other", other.getId(), StatsWindow.HOUR).total().attempts()).isEqualTo(1);
     });
+    // its changelogs take records as large as the platform's own topics do, not the broker's 1 MiB
+    try (Admin admin = Admin.create(KafkaClients.common(config))) {
+      List<String> changelogs = admin.listTopics().names().get().stream()
+          .filter(t -> t.startsWith(config.topicPrefix() + DeliveryStatsService.NAME) && t.endsWith("-changelog"))
+          .toList();
+      assertThat(changelogs).isNotEmpty();
+      admin.describeConfigs(changelogs.stream().map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList())
+          .all().get().values().forEach(c -> assertThat(c.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG).value())
+              .isEqualTo(Integer.toString(KafkaClients.maxRecordBytes(config.maxEventBytes()))));
+    }
     List<Receiver.Received> got = receiver.received("/mix");
     assertThat(got).hasSize(EVENTS);
     long okCount = 0;

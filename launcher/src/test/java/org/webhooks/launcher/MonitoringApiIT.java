@@ -374,6 +374,15 @@ class MonitoringApiIT {
         }));
     assertThat(call("POST", "/v1/webhooks/" + repId + "/replay", key, null).body().get("field").asText())
         .isEqualTo("since");
+    // an instant no record can have is refused naming the parameter, on every route that reads by time
+    for (String route : List.of("/replay?since=0000-01-01T00:00:00Z", "/recover?since=-999999999-01-01T00:00:00Z",
+        "/attempts?since=0000-01-01T00:00:00Z")) {
+      Response far = call(route.startsWith("/attempts") ? "GET" : "POST", "/v1/webhooks/" + repId + route, key, null);
+      assertThat(far.status()).as(route).isEqualTo(400);
+      assertThat(far.body().get("field").asText()).as(route).isEqualTo("since");
+      assertThat(far.body().get("error").asText()).isEqualTo("since: must be from 1970-01-01T00:00:00Z to "
+          + "9999-12-31T23:59:59Z");
+    }
 
     // resend one of its attempts: the same event, again
     await().atMost(WAIT).until(() -> call("GET", "/v1/webhooks/" + repId + "/attempts", key, null).body()

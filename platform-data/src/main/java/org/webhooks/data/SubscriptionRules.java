@@ -49,6 +49,11 @@ public final class SubscriptionRules {
   public static final int MAX_METADATA_VALUE_LENGTH = 500;
   /** Length of a description, at most, in characters. */
   public static final int MAX_DESCRIPTION_LENGTH = 500;
+  /**
+   * Length of an endpoint URL, at most, in characters: every task and attempt record carries it, so an
+   * unbounded one would let one account make records too large for the topics others share.
+   */
+  public static final int MAX_URL_LENGTH = 2048;
   /** Highest rate limit, requests per second. */
   public static final int MAX_RATE_LIMIT = 10_000;
   /** Secrets in force at once, at most: the current one and those still in their grace period. */
@@ -216,9 +221,13 @@ public final class SubscriptionRules {
 
   /**
    * @return the URL, trimmed
-   * @throws InvalidSubscriptionException ("url: ...") when {@code policy} refuses it
+   * @throws InvalidSubscriptionException ("url: ...") when longer than {@link #MAX_URL_LENGTH} or
+   *     {@code policy} refuses it
    */
   public static String checkUrl(String url, TargetPolicy policy) {
+    if (url != null && url.trim().length() > MAX_URL_LENGTH) {
+      throw new InvalidSubscriptionException("url: at most " + MAX_URL_LENGTH + " characters");
+    }
     try {
       policy.checkUrl(url);
     } catch (IllegalArgumentException e) {
