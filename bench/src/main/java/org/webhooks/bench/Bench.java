@@ -70,12 +70,23 @@ public final class Bench {
    * @param failingShare share of the subscriptions whose endpoint fails for a while, 0 to less than 1;
    *     0 runs the all-healthy benchmark
    * @param failingFor how long the failing endpoints answer 500, from the first publish
+   * @param warmUp the deliveries of events published within this long of the first publish are left
+   *     out of the latency figures (they still count as deliveries): connections, JIT compilation and
+   *     caches settle meanwhile
    */
   public record Options(int events, int subscriptions, Double rate, int waitSeconds, long seed,
-      double failingShare, Duration failingFor) {
+      double failingShare, Duration failingFor, Duration warmUp) {
+
+    /** The warm-up when none is given: 10 s for a paced run, none for an unthrottled one. */
+    public static Duration defaultWarmUp(Double rate) {
+      return rate == null ? Duration.ZERO : Duration.ofSeconds(10);
+    }
 
     /** @throws IllegalArgumentException naming the flag of a value out of range */
     public Options {
+      if (warmUp == null || warmUp.isNegative()) {
+        throw new IllegalArgumentException("--warm-up must not be negative");
+      }
       if (events < 1) {
         throw new IllegalArgumentException("--events must be at least 1");
       }
@@ -113,7 +124,13 @@ public final class Bench {
   }
 
   /** Events as published: Kafka timestamp by event id, and every body in publish order. */
-  private record Published(Map<String, Long> timestampMs, List<byte[]> bodies, long failures, double seconds) {}
+  private record Published(Map<String, Long> timestampMs, List<byte[]> bodies, long failures, double seconds) {
+
+    /** @return the earliest Kafka timestamp, epoch ms */
+    long firstTimestampMs() {
+      return timestampMs.values().stream().mapToLong(Long::longValue).min().orElse(0);
+    }
+  }
 
   /**
    * Publish-to-receipt latencies, ms, of the deliveries that arrived, of all endpoints and of the
@@ -183,6 +200,8 @@ public final class Bench {
               + Durations.format(options.failingFor()), options.events(),
           options.rate() == null ? "as fast as possible" : "at " + options.rate() + " events/s");
 
+      StageCpu stageCpu = new StageCpu(receiver.threadIds(), platform.registryPid());
+      stageCpu.start();
       long cpuBefore = BenchMemory.processCpuNanos();
       if (!failingPaths.isEmpty()) {
         receiver.failUntil(failingPaths, System.currentTimeMillis() + options.failingFor().toMillis());
@@ -194,8 +213,11 @@ public final class Bench {
       }
       awaitDeliveries(receiver, expected);
       long pipelineCpu = BenchMemory.processCpuNanos() - cpuBefore;
+      StageCpu.Span cpu = stageCpu.stop();
+      LOG.info("bench: CPU by thread: {}", String.join(", ", cpu.topThreads()));
 
-      Latencies latencies = latencies(published, receiver, platform.pathOfSubscription().values(), failingPaths);
+      Latencies latencies = latencies(published, receiver, platform.pathOfSubscription().values(), failingPaths,
+          published.firstTimestampMs() + options.warmUp().toMillis());
       long delivered = expected - latencies.missing();
       report.put("events", options.events());
       report.put("subscriptions", options.subscriptions());
@@ -210,8 +232,11 @@ public final class Bench {
       double perSecond = delivered <= 1 ? 0 : (delivered - 1) * 1000.0 / spanMs;
       report.put("deliveries_seconds", format(spanMs / 1000.0));
       report.put("deliveries_per_second", format(perSecond));
+      report.put("warm_up", Durations.format(options.warmUp()));
+      report.put("latency_deliveries", latencies.all().getTotalCount());
       putPercentiles(report, "latency", latencies.all(), true);
       report.put("cpu_ms_per_delivery", format3(pipelineCpu / 1e6 / Math.max(1, delivered)));
+      putStageCpu(report, cpu, delivered, spanMs);
 
       Map<String, String> measured = new LinkedHashMap<>(platform.pathOfSubscription());
       measured.values().removeAll(failingPaths);
@@ -235,8 +260,8 @@ public final class Bench {
         return 1;
       }
 
-      // The ceiling is measured with the platform stopped, so that it has the machine to itself.
-      platform.close();
+      // The ceiling is measured while the platform is up (idle, but its threads and memory there),
+      // in the same JVM on the same receiver, so that the ratio compares like with like.
       int concurrency = (int) Math.min(settings.maxInFlight(),
           (long) options.subscriptions() * settings.maxInFlightPerEndpoint());
       LOG.info("bench: baseline: {} plain requests, {} in flight", expected, concurrency);
@@ -251,6 +276,7 @@ public final class Bench {
       report.put("baseline_deliveries_per_second", format(baseline.requestsPerSecond()));
       report.put("baseline_cpu_ms_per_delivery", format3(baselineCpu / 1e6 / Math.max(1, baseline.requests())));
       report.put("ratio", format3(baseline.requestsPerSecond() == 0 ? 0 : perSecond / baseline.requestsPerSecond()));
+      report.put("load_average", loadAverage());
     }
     print(out, report);
     return 0;
@@ -278,9 +304,13 @@ public final class Bench {
     putPercentiles(report, "retry_lateness", stages.retryLateness(), true);
   }
 
-  /** @return publish-to-receipt latencies of every expected delivery that arrived, and those that did not */
+  /**
+   * @param measuredFromMs events published (Kafka timestamp) before this, epoch ms, are left out of the
+   *     latencies (the warm-up); they still count as missing when they did not arrive
+   * @return publish-to-receipt latencies of every expected delivery that arrived, and those that did not
+   */
   private static Latencies latencies(Published published, BenchReceiver receiver, Collection<String> paths,
-      Set<String> failingPaths) {
+      Set<String> failingPaths, long measuredFromMs) {
     Histogram all = newHistogram();
     Histogram healthy = newHistogram();
     Histogram failing = newHistogram();
@@ -297,6 +327,9 @@ public final class Bench {
           if (examples.size() < 10) {
             examples.add(e.getKey() + " to " + path);
           }
+          continue;
+        }
+        if (e.getValue() < measuredFromMs) {
           continue;
         }
         long latency = Math.max(0, received - e.getValue());
@@ -375,6 +408,25 @@ public final class Bench {
     if (withMax) {
       report.put(name + "_max_ms", h.getTotalCount() == 0 ? "unknown" : Long.toString(h.getMaxValue()));
     }
+  }
+
+  /**
+   * CPU ms per delivery of each stage, their sum, and how much of the delivery span the worker's owner
+   * threads spent waiting (parked: commits, sends waiting for buffer room) or blocked on a monitor.
+   */
+  private static void putStageCpu(Map<String, Object> report, StageCpu.Span cpu, long delivered, long spanMs) {
+    long n = Math.max(1, delivered);
+    cpu.cpuNanos().forEach((stage, ns) -> report.put("cpu_" + stage.key + "_ms_per_delivery", format3(ns / 1e6 / n)));
+    report.put("cpu_all_stages_ms_per_delivery", format3(cpu.totalNanos() / 1e6 / n));
+    report.put("cpu_cores_busy", format(cpu.totalNanos() / 1e6 / Math.max(1, spanMs)));
+    report.put("worker_owner_waited_ms", cpu.ownerWaitedMs());
+    report.put("worker_owner_blocked_ms", cpu.ownerBlockedMs());
+  }
+
+  /** @return the 1-minute load average of the machine (other processes included), or "unknown" */
+  static String loadAverage() {
+    double load = java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    return load < 0 ? "unknown" : String.format(Locale.ROOT, "%.2f", load);
   }
 
   private static void putStage(Map<String, Object> report, String stage, Histogram h) {

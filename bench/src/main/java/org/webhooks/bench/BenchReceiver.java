@@ -42,6 +42,9 @@ final class BenchReceiver implements AutoCloseable {
   private final AtomicLong baselineCount = new AtomicLong();
   private final AtomicLong baselineFirstNanos = new AtomicLong(Long.MAX_VALUE);
   private final AtomicLong baselineLastNanos = new AtomicLong(Long.MIN_VALUE);
+  /** Ids of the threads that handled requests, so that their CPU time is counted as the receiver's. */
+  private final Set<Long> threadIds = ConcurrentHashMap.newKeySet();
+  private final ThreadLocal<Boolean> threadKnown = ThreadLocal.withInitial(() -> false);
 
   private BenchReceiver(Vertx vertx, HttpServer server) {
     this.vertx = vertx;
@@ -127,7 +130,16 @@ final class BenchReceiver implements AutoCloseable {
     return baselineLastNanos.get() - baselineFirstNanos.get();
   }
 
+  /** @return ids of the threads that have handled requests so far (a live view) */
+  Set<Long> threadIds() {
+    return threadIds;
+  }
+
   private void handle(HttpServerRequest request) {
+    if (!threadKnown.get()) {
+      threadKnown.set(true);
+      threadIds.add(Thread.currentThread().getId());
+    }
     // Answer once the whole body has arrived: the connection is then ready for the next request.
     request.end().onComplete(ar -> {
       String path = request.path();

@@ -49,17 +49,27 @@ final class BenchCommand implements Callable<Integer> {
       description = "How long the failing endpoints fail (default 30s).")
   String failingFor;
 
+  @Option(names = "--warm-up",
+      description = "Deliveries of events published within this long of the first publish are left out of the "
+          + "latency figures (default: 10s with --rate, 0s without).")
+  String warmUp;
+
   @Override
   public Integer call() throws Exception {
-    Duration failFor;
-    try {
-      failFor = Durations.parse(failingFor);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("--failing-for: " + e.getMessage(), e);
-    }
-    Bench.Options options = new Bench.Options(events, subscriptions, rate, waitSeconds, seed, failingShare, failFor);
+    Duration failFor = duration("--failing-for", failingFor);
+    Duration warm = warmUp == null ? Bench.Options.defaultWarmUp(rate) : duration("--warm-up", warmUp);
+    Bench.Options options = new Bench.Options(events, subscriptions, rate, waitSeconds, seed, failingShare, failFor,
+        warm);
     WebhooksConfig settings = Bench.withRetryDefaults(SettingsOptions.resolve(spec), SettingsOptions.given(spec),
         failingShare);
     return Bench.run(options, settings, spec.commandLine().getOut(), spec.commandLine().getErr());
+  }
+
+  private static Duration duration(String flag, String value) {
+    try {
+      return Durations.parse(value);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(flag + ": " + e.getMessage(), e);
+    }
   }
 }

@@ -25,11 +25,17 @@ class BenchIT {
 
   private static final List<String> KEYS = List.of(
       "events", "subscriptions", "matches_per_event", "rate", "publish_seconds", "deliveries_expected",
-      "deliveries", "missing", "duplicates", "deliveries_seconds", "deliveries_per_second",
-      "latency_p50_ms", "latency_p99_ms", "latency_max_ms", "cpu_ms_per_delivery",
-      "fanout_lag_p50_ms", "fanout_lag_p99_ms", "worker_lag_p50_ms", "worker_lag_p99_ms",
+      "deliveries", "missing", "duplicates", "deliveries_seconds", "deliveries_per_second", "warm_up",
+      "latency_deliveries", "latency_p50_ms", "latency_p99_ms", "latency_max_ms", "cpu_ms_per_delivery",
+      "cpu_publisher_ms_per_delivery", "cpu_broker_ms_per_delivery", "cpu_fanout_stream_threads_ms_per_delivery",
+      "cpu_fanout_clients_ms_per_delivery", "cpu_worker_owner_ms_per_delivery", "cpu_worker_clients_ms_per_delivery",
+      "cpu_worker_event_loops_ms_per_delivery", "cpu_worker_blocking_pool_ms_per_delivery",
+      "cpu_scheduler_ms_per_delivery", "cpu_receiver_ms_per_delivery", "cpu_jvm_gc_jit_ms_per_delivery",
+      "cpu_registry_ms_per_delivery", "cpu_all_stages_ms_per_delivery", "cpu_cores_busy", "worker_owner_waited_ms",
+      "worker_owner_blocked_ms", "fanout_lag_p50_ms", "fanout_lag_p99_ms", "worker_lag_p50_ms", "worker_lag_p99_ms",
       "http_p50_ms", "http_p99_ms", "fanout_tasks_per_second", "peak_rss_mb", "registry_rss_mb",
-      "baseline_concurrency", "baseline_deliveries_per_second", "baseline_cpu_ms_per_delivery", "ratio");
+      "baseline_concurrency", "baseline_deliveries_per_second", "baseline_cpu_ms_per_delivery", "ratio",
+      "load_average");
   /** The keys of the retry scenario, printed after {@code registry_rss_mb}. */
   private static final List<String> RETRY_KEYS = List.of(
       "failing_subscriptions", "failing_for", "retry_schedule", "circuit_probe_delay", "failed_requests",
@@ -71,6 +77,11 @@ class BenchIT {
     assertThat(Double.parseDouble(report.get("ratio"))).isPositive();
     assertThat(Double.parseDouble(report.get("cpu_ms_per_delivery"))).isPositive();
     assertThat(Double.parseDouble(report.get("baseline_cpu_ms_per_delivery"))).isPositive();
+    // every delivery went through the worker's owner thread, its event loops and the receiver
+    for (String stage : List.of("worker_owner", "worker_event_loops", "receiver", "fanout_stream_threads", "broker")) {
+      assertThat(Double.parseDouble(report.get("cpu_" + stage + "_ms_per_delivery"))).as(stage).isPositive();
+    }
+    assertThat(Long.parseLong(report.get("latency_deliveries"))).isEqualTo(600);
     if (Files.exists(Path.of("/proc/self/status"))) {
       assertThat(Long.parseLong(report.get("peak_rss_mb"))).isPositive();
       assertThat(Long.parseLong(report.get("registry_rss_mb"))).isPositive();
