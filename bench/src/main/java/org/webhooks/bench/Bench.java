@@ -58,6 +58,8 @@ public final class Bench {
   private static final Logger LOG = LoggerFactory.getLogger(Bench.class);
   private static final Duration STAGES_TIMEOUT = Duration.ofSeconds(60);
   private static final long PROGRESS_EVERY_MS = 5000;
+  /** Added to the seed of the warm-up events, so that their event ids are not the measured run's. */
+  private static final long WARM_UP_SEED_OFFSET = 1_000_003;
 
   /**
    * What to run.
@@ -73,9 +75,12 @@ public final class Bench {
    * @param warmUp the deliveries of events published within this long of the first publish are left
    *     out of the latency figures (they still count as deliveries): connections, JIT compilation and
    *     caches settle meanwhile
+   * @param warmUpEvents events published, and delivered, before the measured run (at {@code rate} if
+   *     given), none of whose figures count: the JVM compiles the hot code during the first hundred
+   *     thousand deliveries or so, which a long-running service does once
    */
   public record Options(int events, int subscriptions, Double rate, int waitSeconds, long seed,
-      double failingShare, Duration failingFor, Duration warmUp) {
+      double failingShare, Duration failingFor, Duration warmUp, int warmUpEvents) {
 
     /** The warm-up when none is given: 10 s for a paced run, none for an unthrottled one. */
     public static Duration defaultWarmUp(Double rate) {
@@ -86,6 +91,12 @@ public final class Bench {
     public Options {
       if (warmUp == null || warmUp.isNegative()) {
         throw new IllegalArgumentException("--warm-up must not be negative");
+      }
+      if (warmUpEvents < 0) {
+        throw new IllegalArgumentException("--warm-up-events must not be negative");
+      }
+      if (warmUpEvents > 0 && failingShare > 0) {
+        throw new IllegalArgumentException("--warm-up-events is for the all-healthy benchmark, not with --failing-share");
       }
       if (events < 1) {
         throw new IllegalArgumentException("--events must be at least 1");
@@ -200,13 +211,16 @@ public final class Bench {
               + Durations.format(options.failingFor()), options.events(),
           options.rate() == null ? "as fast as possible" : "at " + options.rate() + " events/s");
 
+      if (options.warmUpEvents() > 0) {
+        warmUp(platform, receiver);
+      }
       StageCpu stageCpu = new StageCpu(receiver.threadIds(), platform.registryPid());
       stageCpu.start();
       long cpuBefore = BenchMemory.processCpuNanos();
       if (!failingPaths.isEmpty()) {
         receiver.failUntil(failingPaths, System.currentTimeMillis() + options.failingFor().toMillis());
       }
-      Published published = publish(platform.config());
+      Published published = publish(platform.config(), options.events(), options.seed());
       if (published.failures() > 0) {
         throw new IllegalStateException(published.failures() + " of " + options.events()
             + " events could not be published");
@@ -219,6 +233,7 @@ public final class Bench {
       Latencies latencies = latencies(published, receiver, platform.pathOfSubscription().values(), failingPaths,
           published.firstTimestampMs() + options.warmUp().toMillis());
       long delivered = expected - latencies.missing();
+      report.put("warm_up_events", options.warmUpEvents());
       report.put("events", options.events());
       report.put("subscriptions", options.subscriptions());
       report.put("matches_per_event", options.subscriptions());
@@ -241,7 +256,8 @@ public final class Bench {
       Map<String, String> measured = new LinkedHashMap<>(platform.pathOfSubscription());
       measured.values().removeAll(failingPaths);
       BenchStages.Result stages = BenchStages.measure(platform.config(),
-          new SchemaRegistryClient(platform.config().registryUrl()), delivered, receiver, measured, STAGES_TIMEOUT);
+          new SchemaRegistryClient(platform.config().registryUrl()), delivered, receiver, measured,
+          published.timestampMs().keySet(), STAGES_TIMEOUT);
       putStage(report, "fanout_lag", stages.fanout());
       putStage(report, "worker_lag", stages.worker());
       putStage(report, "http", stages.http());
@@ -348,15 +364,35 @@ public final class Bench {
         examples);
   }
 
-  /** Publishes the events, paced when a rate is set, and waits for the acks. */
-  private Published publish(WebhooksConfig config) {
-    CallSimulator simulator = new CallSimulator(options.seed(), 1, Clock.systemUTC());
+  /**
+   * Publishes the warm-up events (their ids from another seed than the measured run's), waits for
+   * their deliveries and forgets them, so that the measured run starts on a warmed-up platform.
+   */
+  private void warmUp(BenchPlatform platform, BenchReceiver receiver) throws InterruptedException {
+    long expected = (long) options.warmUpEvents() * options.subscriptions();
+    LOG.info("bench: warming up with {} events ({} deliveries)", options.warmUpEvents(), expected);
+    Published warm = publish(platform.config(), options.warmUpEvents(), options.seed() + WARM_UP_SEED_OFFSET);
+    if (warm.failures() > 0) {
+      throw new IllegalStateException(warm.failures() + " warm-up events could not be published");
+    }
+    awaitDeliveries(receiver, expected);
+    if (receiver.deliveries() < expected) {
+      throw new IllegalStateException("only " + receiver.deliveries() + " of the " + expected
+          + " warm-up deliveries arrived within " + options.waitSeconds() + " s");
+    }
+    receiver.reset();
+    LOG.info("bench: warmed up; the measured run starts");
+  }
+
+  /** Publishes events, paced when a rate is set, and waits for the acks. */
+  private Published publish(WebhooksConfig config, int events, long seed) {
+    CallSimulator simulator = new CallSimulator(seed, 1, Clock.systemUTC());
     Map<String, Long> timestamps = new ConcurrentHashMap<>();
-    List<byte[]> bodies = new ArrayList<>(options.events());
+    List<byte[]> bodies = new ArrayList<>(events);
     AtomicLong failures = new AtomicLong();
     long start = System.nanoTime();
     try (CallEventPublisher publisher = new CallEventPublisher(config)) {
-      for (int i = 0; i < options.events(); i++) {
+      for (int i = 0; i < events; i++) {
         if (options.rate() != null) {
           // Paced by schedule rather than by a fixed gap, so that slow sends do not lower the rate.
           long wait = start + (long) (i * 1e9 / options.rate()) - System.nanoTime();
@@ -378,7 +414,7 @@ public final class Bench {
       publisher.flush();
     }
     double seconds = (System.nanoTime() - start) / 1e9;
-    LOG.info("bench: published {} events in {} s", options.events(), format(seconds));
+    LOG.info("bench: published {} events in {} s", events, format(seconds));
     return new Published(timestamps, bodies, failures.get(), seconds);
   }
 

@@ -130,6 +130,18 @@ final class BenchReceiver implements AutoCloseable {
     return baselineLastNanos.get() - baselineFirstNanos.get();
   }
 
+  /**
+   * Forgets every receipt and count (after a warm-up), so that the figures that follow are of the
+   * requests to come. Failing paths stay as they are.
+   */
+  void reset() {
+    receipts.clear();
+    duplicates.set(0);
+    failedRequests.set(0);
+    firstReceiptMs.set(Long.MAX_VALUE);
+    lastReceiptMs.set(Long.MIN_VALUE);
+  }
+
   /** @return ids of the threads that have handled requests so far (a live view) */
   Set<Long> threadIds() {
     return threadIds;

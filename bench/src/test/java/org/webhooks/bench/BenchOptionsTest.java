@@ -30,15 +30,15 @@ class BenchOptionsTest {
 
   @Test
   void theFailingShareMustLeaveSomeEndpointsFailingAndSomeHealthy() {
-    assertThat(new Bench.Options(10, 10, null, 60, 1, 0.2, Duration.ofSeconds(30), Duration.ZERO).failingSubscriptions()).isEqualTo(2);
-    assertThat(new Bench.Options(10, 10, null, 60, 1, 0, Duration.ofSeconds(30), Duration.ZERO).failingSubscriptions()).isZero();
-    assertThatThrownBy(() -> new Bench.Options(10, 3, null, 60, 1, 0.1, Duration.ofSeconds(30), Duration.ZERO))
+    assertThat(new Bench.Options(10, 10, null, 60, 1, 0.2, Duration.ofSeconds(30), Duration.ZERO, 0).failingSubscriptions()).isEqualTo(2);
+    assertThat(new Bench.Options(10, 10, null, 60, 1, 0, Duration.ofSeconds(30), Duration.ZERO, 0).failingSubscriptions()).isZero();
+    assertThatThrownBy(() -> new Bench.Options(10, 3, null, 60, 1, 0.1, Duration.ofSeconds(30), Duration.ZERO, 0))
         .hasMessageContaining("--failing-share 0.1 of 3 subscriptions makes 0 failing");
-    assertThatThrownBy(() -> new Bench.Options(10, 1, null, 60, 1, 0.9, Duration.ofSeconds(30), Duration.ZERO))
+    assertThatThrownBy(() -> new Bench.Options(10, 1, null, 60, 1, 0.9, Duration.ofSeconds(30), Duration.ZERO, 0))
         .hasMessageContaining("makes 1 failing");
-    assertThatThrownBy(() -> new Bench.Options(10, 10, null, 60, 1, 1.0, Duration.ofSeconds(30), Duration.ZERO))
+    assertThatThrownBy(() -> new Bench.Options(10, 10, null, 60, 1, 1.0, Duration.ofSeconds(30), Duration.ZERO, 0))
         .hasMessageContaining("--failing-share must be at least 0 and less than 1");
-    assertThatThrownBy(() -> new Bench.Options(10, 10, null, 60, 1, 0.5, Duration.ZERO, Duration.ZERO))
+    assertThatThrownBy(() -> new Bench.Options(10, 10, null, 60, 1, 0.5, Duration.ZERO, Duration.ZERO, 0))
         .hasMessageContaining("--failing-for must be more than 0");
   }
 
@@ -46,7 +46,11 @@ class BenchOptionsTest {
   void aPacedRunLeavesTenSecondsOfWarmUpOutOfItsLatenciesUnlessToldOtherwise() {
     assertThat(Bench.Options.defaultWarmUp(1000.0)).isEqualTo(Duration.ofSeconds(10));
     assertThat(Bench.Options.defaultWarmUp(null)).isZero();
-    assertThatThrownBy(() -> new Bench.Options(10, 1, 100.0, 60, 1, 0, Duration.ofSeconds(30), Duration.ofSeconds(-1)))
+    assertThatThrownBy(() -> new Bench.Options(10, 1, 100.0, 60, 1, 0, Duration.ofSeconds(30), Duration.ofSeconds(-1), 0))
         .hasMessageContaining("--warm-up must not be negative");
+    assertThatThrownBy(() -> new Bench.Options(10, 1, null, 60, 1, 0, Duration.ofSeconds(30), Duration.ZERO, -1))
+        .hasMessageContaining("--warm-up-events must not be negative");
+    assertThatThrownBy(() -> new Bench.Options(10, 2, null, 60, 1, 0.5, Duration.ofSeconds(30), Duration.ZERO, 10))
+        .hasMessageContaining("--warm-up-events is for the all-healthy benchmark");
   }
 }

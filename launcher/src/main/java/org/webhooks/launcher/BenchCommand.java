@@ -54,12 +54,17 @@ final class BenchCommand implements Callable<Integer> {
           + "latency figures (default: 10s with --rate, 0s without).")
   String warmUp;
 
+  @Option(names = "--warm-up-events", defaultValue = "0",
+      description = "Events published and delivered before the measured run, whose figures do not count "
+          + "(default 0): the JVM compiles the hot code meanwhile.")
+  int warmUpEvents;
+
   @Override
   public Integer call() throws Exception {
     Duration failFor = duration("--failing-for", failingFor);
     Duration warm = warmUp == null ? Bench.Options.defaultWarmUp(rate) : duration("--warm-up", warmUp);
     Bench.Options options = new Bench.Options(events, subscriptions, rate, waitSeconds, seed, failingShare, failFor,
-        warm);
+        warm, warmUpEvents);
     WebhooksConfig settings = Bench.withRetryDefaults(SettingsOptions.resolve(spec), SettingsOptions.given(spec),
         failingShare);
     return Bench.run(options, settings, spec.commandLine().getOut(), spec.commandLine().getErr());

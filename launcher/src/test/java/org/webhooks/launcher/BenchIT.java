@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 class BenchIT {
 
   private static final List<String> KEYS = List.of(
-      "events", "subscriptions", "matches_per_event", "rate", "publish_seconds", "deliveries_expected",
+      "warm_up_events", "events", "subscriptions", "matches_per_event", "rate", "publish_seconds", "deliveries_expected",
       "deliveries", "missing", "duplicates", "deliveries_seconds", "deliveries_per_second", "warm_up",
       "latency_deliveries", "latency_p50_ms", "latency_p99_ms", "latency_max_ms", "cpu_ms_per_delivery",
       "cpu_publisher_ms_per_delivery", "cpu_broker_ms_per_delivery", "cpu_fanout_stream_threads_ms_per_delivery",
@@ -50,15 +50,17 @@ class BenchIT {
     StringWriter err = new StringWriter();
 
     int exit = Webhooks.run(new PrintWriter(out, true), new PrintWriter(err, true),
-        "bench", "--events", "200", "--subscriptions", "3", "--max-in-flight-per-endpoint", "8");
+        "bench", "--events", "200", "--subscriptions", "3", "--max-in-flight-per-endpoint", "8",
+        "--warm-up-events", "50");
 
     assertThat(exit).as("exit code; stderr: %s", err).isZero();
     Map<String, String> report = parse(out.toString());
     assertThat(report.keySet()).containsExactlyElementsOf(KEYS);
-    assertThat(report).containsEntry("events", "200").containsEntry("subscriptions", "3")
+    // the warm-up's 150 deliveries are in no figure
+    assertThat(report).containsEntry("warm_up_events", "50").containsEntry("events", "200").containsEntry("subscriptions", "3")
         .containsEntry("matches_per_event", "3").containsEntry("rate", "unthrottled")
         .containsEntry("deliveries_expected", "600").containsEntry("deliveries", "600")
-        .containsEntry("missing", "0")
+        .containsEntry("missing", "0").containsEntry("duplicates", "0")
         // 3 subscriptions x 8 requests each, below the total cap of 512
         .containsEntry("baseline_concurrency", "24");
 
