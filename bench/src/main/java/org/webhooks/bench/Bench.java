@@ -24,6 +24,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.webhooks.producer.CallEventPublisher;
 import org.webhooks.producer.CallSimulator;
+import org.webhooks.runtime.LoopCounters;
 import org.webhooks.schemas.CallEventJson;
 import org.webhooks.schemas.Durations;
 import org.webhooks.schemas.SchemaRegistryClient;
@@ -216,6 +217,10 @@ public final class Bench {
       }
       StageCpu stageCpu = new StageCpu(receiver.threadIds(), platform.registryPid());
       stageCpu.start();
+      LoopCounters loop = platform.workerLoop();
+      long commitNanosBefore = loop.commitNanos();
+      long commitsBefore = loop.transactionsCommitted();
+      long wakeupsBefore = loop.wakeups();
       long cpuBefore = BenchMemory.processCpuNanos();
       if (!failingPaths.isEmpty()) {
         receiver.failUntil(failingPaths, System.currentTimeMillis() + options.failingFor().toMillis());
@@ -228,6 +233,9 @@ public final class Bench {
       awaitDeliveries(receiver, expected);
       long pipelineCpu = BenchMemory.processCpuNanos() - cpuBefore;
       StageCpu.Span cpu = stageCpu.stop();
+      long commitMs = (loop.commitNanos() - commitNanosBefore) / 1_000_000;
+      long commits = loop.transactionsCommitted() - commitsBefore;
+      long wakeups = loop.wakeups() - wakeupsBefore;
       LOG.info("bench: CPU by thread: {}", String.join(", ", cpu.topThreads()));
 
       Latencies latencies = latencies(published, receiver, platform.pathOfSubscription().values(), failingPaths,
@@ -252,6 +260,9 @@ public final class Bench {
       putPercentiles(report, "latency", latencies.all(), true);
       report.put("cpu_ms_per_delivery", format3(pipelineCpu / 1e6 / Math.max(1, delivered)));
       putStageCpu(report, cpu, delivered, spanMs);
+      report.put("worker_transactions", commits);
+      report.put("worker_commit_ms", commitMs);
+      report.put("worker_wakeups", wakeups);
 
       Map<String, String> measured = new LinkedHashMap<>(platform.pathOfSubscription());
       measured.values().removeAll(failingPaths);

@@ -14,6 +14,7 @@ import org.webhooks.data.SubscriptionStore;
 import org.webhooks.data.SubscriptionRules;
 import org.webhooks.embedded.EmbeddedStack;
 import org.webhooks.fanout.FanoutService;
+import org.webhooks.runtime.LoopCounters;
 import org.webhooks.scheduler.RetryScheduler;
 import org.webhooks.schemas.EventTypes;
 import org.webhooks.schemas.KafkaClients;
@@ -41,6 +42,7 @@ final class BenchPlatform implements AutoCloseable {
   private final WebhooksConfig config;
   private final Map<String, String> pathOfSubscription;
   private final List<Service> services = new ArrayList<>();
+  private DeliveryWorker worker;
   private boolean closed;
 
   private BenchPlatform(EmbeddedStack stack, WebhooksConfig config, Map<String, String> pathOfSubscription) {
@@ -87,7 +89,8 @@ final class BenchPlatform implements AutoCloseable {
 
   private void startServices(Path dataDir) throws InterruptedException {
     services.add(new FanoutService(config, dataDir.resolve("fanout-state")));
-    services.add(new DeliveryWorker(config));
+    worker = new DeliveryWorker(config);
+    services.add(worker);
     services.add(new RetryScheduler(config));
     for (Service s : services) {
       s.start();
@@ -110,6 +113,11 @@ final class BenchPlatform implements AutoCloseable {
   /** @return the receiver path of each subscription id, {@code /hooks/n}, in the order saved */
   Map<String, String> pathOfSubscription() {
     return pathOfSubscription;
+  }
+
+  /** @return the counters of the delivery worker's loop */
+  LoopCounters workerLoop() {
+    return worker.metrics().loopCounters();
   }
 
   /** @return the PID of the registry child */

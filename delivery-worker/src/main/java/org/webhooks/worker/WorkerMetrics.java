@@ -137,6 +137,11 @@ public final class WorkerMetrics implements MeterBinder {
     return loop.finishedEarlier();
   }
 
+  /** @return the counters of the worker's loop: transactions, time spent committing, wakeups */
+  public LoopCounters loopCounters() {
+    return loop;
+  }
+
   void loop(LoopCounters counters) {
     loop = counters;
   }

@@ -180,6 +180,7 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
     ownerTasks.add(task);
     // one wakeup per batch of tasks, not per task: the owner clears the flag before it drains
     if (wakePending.compareAndSet(false, true) && running) {
+      counters.wokeUp();
       try {
         clients.consumer().wakeup();
       } catch (RuntimeException e) {
@@ -367,7 +368,8 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
       abortAndRewind(transactionFailure);
       return;
     }
-    lastCommitNanos = System.nanoTime();
+    long started = System.nanoTime();
+    lastCommitNanos = started;
     Map<TopicPartition, PartitionProgress.Commit> commits = new HashMap<>();
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
     progress.forEach((tp, pp) -> pp.toCommit().ifPresentOrElse(c -> {
@@ -404,7 +406,7 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
         pp.committed(c);
       }
     });
-    counters.committed();
+    counters.committed(System.nanoTime() - started);
   }
 
   /**
