@@ -100,6 +100,8 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
   private final Map<TopicPartition, Instant> heldUntil = new HashMap<>();
   private final LinkedBlockingQueue<Runnable> ownerTasks = new LinkedBlockingQueue<>();
   private final AtomicBoolean wakePending = new AtomicBoolean();
+  /** True while the owner thread is in (or about to enter) its poll: only then is a wakeup needed. */
+  private volatile boolean polling;
   /** Outputs sent in the open transaction, kept to be sent again if it must be aborted and redone. */
   private final List<ProducerRecord<String, byte[]>> sentInTransaction = new ArrayList<>();
   private boolean inTransaction;
@@ -178,8 +180,12 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
   @Override
   public void onOwner(Runnable task) {
     ownerTasks.add(task);
-    // one wakeup per batch of tasks, not per task: the owner clears the flag before it drains
-    if (wakePending.compareAndSet(false, true) && running) {
+    // A wakeup is needed only while the owner waits in its poll; a busy owner drains the tasks at
+    // the end of its round anyway, and a wakeup asked for then would cut its next poll short for
+    // nothing. One per batch of tasks, not per task: the owner clears the flag before it drains.
+    // The owner sets `polling` before it looks at the queue to choose its poll timeout, and this
+    // thread adds to the queue before it reads `polling`, so one of them always sees the other.
+    if (polling && wakePending.compareAndSet(false, true) && running) {
       counters.wokeUp();
       try {
         clients.consumer().wakeup();
@@ -254,12 +260,15 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
   }
 
   private ConsumerRecords<byte[], byte[]> poll() {
+    polling = true;
     try {
       return clients.consumer().poll(Duration.ofMillis(pollTimeoutMs()));
     } catch (WakeupException e) {
       return ConsumerRecords.empty();
     } catch (FencedInstanceIdException e) {
       throw new FatalException(e);
+    } finally {
+      polling = false;
     }
   }
 
