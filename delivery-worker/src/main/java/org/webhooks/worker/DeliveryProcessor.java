@@ -27,6 +27,7 @@ import org.webhooks.runtime.Received;
 import org.webhooks.runtime.RecordProcessor;
 import org.webhooks.schemas.Durations;
 import org.webhooks.schemas.SchemaRegistryClient;
+import org.webhooks.schemas.WebhookSignature;
 import org.webhooks.data.SubscriptionRules;
 import org.webhooks.schemas.avro.AttemptOutcome;
 import org.webhooks.schemas.avro.DeadLetter;
@@ -75,6 +76,8 @@ final class DeliveryProcessor implements RecordProcessor<PendingDelivery> {
   /** Where open circuits park tasks: the first non-zero tier; null when there is none. */
   private final Duration parkTier;
   private final int maxInFlight;
+  /** Signs on the owner thread, keeping each secret's key set up between requests. */
+  private final WebhookSignature.Signer signer = new WebhookSignature.Signer();
 
   private final PriorityQueue<PendingDelivery> notDue = new PriorityQueue<>(
       Comparator.comparing((PendingDelivery p) -> p.task.getDueAt()).thenComparingLong(p -> p.offset));
@@ -251,7 +254,7 @@ final class DeliveryProcessor implements RecordProcessor<PendingDelivery> {
     p.probe = admission == CircuitBreaker.Admission.PROBE;
     DeliveryRequest request;
     try {
-      request = DeliveryRequest.signed(sub.getUrl(), SubscriptionRules.signingSecrets(sub, now),
+      request = DeliveryRequest.signed(signer, sub.getUrl(), SubscriptionRules.signingSecrets(sub, now),
           task.getEventId(), now, p.body, sub.getHeaders());
     } catch (IllegalArgumentException e) {
       gate.release(p.subscriptionId());
