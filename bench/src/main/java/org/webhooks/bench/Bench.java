@@ -79,9 +79,11 @@ public final class Bench {
    * @param warmUpEvents events published, and delivered, before the measured run (at {@code rate} if
    *     given), none of whose figures count: the JVM compiles the hot code during the first hundred
    *     thousand deliveries or so, which a long-running service does once
+   * @param backlog start the worker only once the fanout has written every delivery, so that all of
+   *     them wait in {@code webhook-deliveries} at once; the figures are then those of draining it
    */
   public record Options(int events, int subscriptions, Double rate, int waitSeconds, long seed,
-      double failingShare, Duration failingFor, Duration warmUp, int warmUpEvents) {
+      double failingShare, Duration failingFor, Duration warmUp, int warmUpEvents, boolean backlog) {
 
     /** The warm-up when none is given: 10 s for a paced run, none for an unthrottled one. */
     public static Duration defaultWarmUp(Double rate) {
@@ -98,6 +100,9 @@ public final class Bench {
       }
       if (warmUpEvents > 0 && failingShare > 0) {
         throw new IllegalArgumentException("--warm-up-events is for the all-healthy benchmark, not with --failing-share");
+      }
+      if (backlog && (warmUpEvents > 0 || failingShare > 0)) {
+        throw new IllegalArgumentException("--backlog runs on its own, without --warm-up-events or --failing-share");
       }
       if (events < 1) {
         throw new IllegalArgumentException("--events must be at least 1");
@@ -203,7 +208,8 @@ public final class Bench {
   private int run(PrintWriter out, PrintWriter err, WebhooksConfig settings, Path dataDir) throws Exception {
     Map<String, Object> report = new LinkedHashMap<>();
     try (BenchReceiver receiver = BenchReceiver.start();
-        BenchPlatform platform = BenchPlatform.start(settings, dataDir, receiver, options.subscriptions())) {
+        BenchPlatform platform = BenchPlatform.start(settings, dataDir, receiver, options.subscriptions(),
+            options.backlog())) {
       long expected = (long) options.events() * options.subscriptions();
       Set<String> failingPaths = Set.copyOf(
           new ArrayList<>(platform.pathOfSubscription().values()).subList(0, options.failingSubscriptions()));
@@ -217,6 +223,7 @@ public final class Bench {
       }
       StageCpu stageCpu = new StageCpu(receiver.threadIds(), platform.registryPid());
       stageCpu.start();
+      WorkerSampler sampler = WorkerSampler.start(platform.workerMetrics());
       LoopCounters loop = platform.workerLoop();
       long commitNanosBefore = loop.commitNanos();
       long commitsBefore = loop.transactionsCommitted();
@@ -230,9 +237,14 @@ public final class Bench {
         throw new IllegalStateException(published.failures() + " of " + options.events()
             + " events could not be published");
       }
+      if (options.backlog()) {
+        awaitBacklog(platform, expected);
+        platform.startWorker();
+      }
       awaitDeliveries(receiver, expected);
       long pipelineCpu = BenchMemory.processCpuNanos() - cpuBefore;
       StageCpu.Span cpu = stageCpu.stop();
+      WorkerSampler.Averages occupancy = sampler.stop();
       long commitMs = (loop.commitNanos() - commitNanosBefore) / 1_000_000;
       long commits = loop.transactionsCommitted() - commitsBefore;
       long wakeups = loop.wakeups() - wakeupsBefore;
@@ -241,6 +253,8 @@ public final class Bench {
       Latencies latencies = latencies(published, receiver, platform.pathOfSubscription().values(), failingPaths,
           published.firstTimestampMs() + options.warmUp().toMillis());
       long delivered = expected - latencies.missing();
+      report.put("services", String.join(",", platform.serviceNames()));
+      report.put("backlog", options.backlog());
       report.put("warm_up_events", options.warmUpEvents());
       report.put("events", options.events());
       report.put("subscriptions", options.subscriptions());
@@ -259,10 +273,12 @@ public final class Bench {
       report.put("latency_deliveries", latencies.all().getTotalCount());
       putPercentiles(report, "latency", latencies.all(), true);
       report.put("cpu_ms_per_delivery", format3(pipelineCpu / 1e6 / Math.max(1, delivered)));
-      putStageCpu(report, cpu, delivered, spanMs);
+      putStageCpu(report, cpu, delivered);
       report.put("worker_transactions", commits);
       report.put("worker_commit_ms", commitMs);
       report.put("worker_wakeups", wakeups);
+      report.put("worker_in_flight_avg", format(occupancy.inFlight()));
+      report.put("worker_waiting_avg", format(occupancy.waiting()));
 
       Map<String, String> measured = new LinkedHashMap<>(platform.pathOfSubscription());
       measured.values().removeAll(failingPaths);
@@ -429,6 +445,25 @@ public final class Bench {
     return new Published(timestamps, bodies, failures.get(), seconds);
   }
 
+  /** Waits until the fanout has written every delivery (the worker is not running yet). */
+  private void awaitBacklog(BenchPlatform platform, long expected) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(options.waitSeconds());
+    long nextProgress = System.currentTimeMillis() + PROGRESS_EVERY_MS;
+    while (platform.deliveriesWritten() < expected) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("the fanout wrote " + platform.deliveriesWritten() + " of " + expected
+            + " deliveries within " + options.waitSeconds() + " s");
+      }
+      TimeUnit.MILLISECONDS.sleep(20);
+      if (System.currentTimeMillis() >= nextProgress) {
+        LOG.info("bench: {} of {} deliveries waiting for the worker", platform.deliveriesWritten(), expected);
+        nextProgress += PROGRESS_EVERY_MS;
+      }
+    }
+    LOG.info("bench: a backlog of {} deliveries is waiting; starting the worker ({} MiB resident so far)",
+        expected, BenchMemory.peakRssMb("self").orElse(-1));
+  }
+
   private void awaitDeliveries(BenchReceiver receiver, long expected) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(options.waitSeconds());
     long nextProgress = System.currentTimeMillis() + PROGRESS_EVERY_MS;
@@ -458,14 +493,18 @@ public final class Bench {
   }
 
   /**
-   * CPU ms per delivery of each stage, their sum, and how much of the delivery span the worker's owner
-   * threads spent waiting (parked: commits, sends waiting for buffer room) or blocked on a monitor.
+   * CPU ms per delivery of each stage, their sum, the cores they kept busy and those other processes
+   * did meanwhile, and how long the worker's owner threads spent waiting (parked: commits, sends
+   * waiting for buffer room) or blocked on a monitor.
    */
-  private static void putStageCpu(Map<String, Object> report, StageCpu.Span cpu, long delivered, long spanMs) {
+  private static void putStageCpu(Map<String, Object> report, StageCpu.Span cpu, long delivered) {
     long n = Math.max(1, delivered);
     cpu.cpuNanos().forEach((stage, ns) -> report.put("cpu_" + stage.key + "_ms_per_delivery", format3(ns / 1e6 / n)));
     report.put("cpu_all_stages_ms_per_delivery", format3(cpu.totalNanos() / 1e6 / n));
-    report.put("cpu_cores_busy", format(cpu.totalNanos() / 1e6 / Math.max(1, spanMs)));
+    double wall = Math.max(1, cpu.wallNanos());
+    report.put("cpu_cores_busy", format(cpu.totalNanos() / wall));
+    report.put("other_processes_cpu_cores", cpu.otherProcessesNanos() < 0 ? "unknown"
+        : format(cpu.otherProcessesNanos() / wall));
     report.put("worker_owner_waited_ms", cpu.ownerWaitedMs());
     report.put("worker_owner_blocked_ms", cpu.ownerBlockedMs());
   }

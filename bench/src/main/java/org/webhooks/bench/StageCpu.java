@@ -40,7 +40,7 @@ final class StageCpu {
     FANOUT_CLIENTS("fanout_clients"),
     /** The worker's owner threads ({@code delivery-worker}, {@code delivery-worker-N}). */
     WORKER_OWNER("worker_owner"),
-    /** The worker's Kafka client threads and its subscription view. */
+    /** The worker's Kafka client threads. */
     WORKER_CLIENTS("worker_clients"),
     /** Vert.x event loops that are not the receiver's: the worker's HTTP client. */
     EVENT_LOOPS("worker_event_loops"),
@@ -48,6 +48,10 @@ final class StageCpu {
     BLOCKING("worker_blocking_pool"),
     /** The retry scheduler's owner and Kafka client threads. */
     SCHEDULER("scheduler"),
+    /** Delivery statistics: its stream threads and their Kafka clients. */
+    STATS("stats"),
+    /** The processes' copies of compacted topics (the worker's, delivery-stats' and the control plane's). */
+    VIEWS("views"),
     /** The bench receiver's event loops. */
     RECEIVER("receiver"),
     /** Garbage collection, compilation and other work outside Java threads of this JVM. */
@@ -62,8 +66,12 @@ final class StageCpu {
     }
   }
 
-  /** CPU by stage over a span, ns, and the owner threads' blocked and waiting time, ms. */
-  record Span(Map<Stage, Long> cpuNanos, long ownerBlockedMs, long ownerWaitedMs, List<String> topThreads) {
+  /**
+   * CPU by stage over a span, ns; the owner threads' blocked and waiting time, ms; and the CPU time
+   * the machine spent on other processes meanwhile, ns (from {@code /proc/stat}; -1 when unknown).
+   */
+  record Span(Map<Stage, Long> cpuNanos, long ownerBlockedMs, long ownerWaitedMs, List<String> topThreads,
+      long otherProcessesNanos, long wallNanos) {
 
     long totalNanos() {
       return cpuNanos.values().stream().mapToLong(Long::longValue).sum();
@@ -72,7 +80,7 @@ final class StageCpu {
 
   /** A snapshot to subtract from a later one. */
   private record Snapshot(Map<Long, Long> threadCpu, Map<Long, String> names, long processCpu, long registryCpu,
-      long ownerBlockedMs, long ownerWaitedMs) {}
+      long ownerBlockedMs, long ownerWaitedMs, long machineBusy, long wallNanos) {}
 
   private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
   /** Linux's USER_HZ: /proc times are in ticks of 1/100 s on every mainstream kernel build. */
@@ -124,8 +132,13 @@ final class StageCpu {
     List<String> top = new ArrayList<>();
     byName.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(25)
         .forEach(e -> top.add(e.getKey() + "=" + e.getValue() / 1_000_000 + "ms"));
+    long others = -1;
+    if (start.machineBusy() >= 0 && end.machineBusy() >= 0) {
+      others = Math.max(0, end.machineBusy() - start.machineBusy() - (end.processCpu() - start.processCpu())
+          - (end.registryCpu() - start.registryCpu()));
+    }
     return new Span(cpu, end.ownerBlockedMs() - start.ownerBlockedMs(), end.ownerWaitedMs() - start.ownerWaitedMs(),
-        top);
+        top, others, end.wallNanos() - start.wallNanos());
   }
 
   private Stage stageOf(long id, String name) {
@@ -141,11 +154,17 @@ final class StageCpu {
     if (isOwner(name, "delivery-worker")) {
       return Stage.WORKER_OWNER;
     }
-    if (name.contains("delivery-worker") || name.startsWith("view-")) {
+    if (name.contains("delivery-worker")) {
       return Stage.WORKER_CLIENTS;
     }
     if (name.contains("retry-scheduler")) {
       return Stage.SCHEDULER;
+    }
+    if (name.contains("delivery-stats")) {
+      return Stage.STATS;
+    }
+    if (name.startsWith("view-") || name.contains("control-plane")) {
+      return Stage.VIEWS;
     }
     if (name.startsWith("vert.x-eventloop-thread")) {
       return Stage.EVENT_LOOPS;
@@ -183,7 +202,26 @@ final class StageCpu {
         waited += Math.max(0, info.getWaitedTime());
       }
     }
-    return new Snapshot(cpu, names, BenchMemory.processCpuNanos(), registryCpuNanos(), blocked, waited);
+    return new Snapshot(cpu, names, BenchMemory.processCpuNanos(), registryCpuNanos(), blocked, waited,
+        machineBusyNanos(), System.nanoTime());
+  }
+
+  /**
+   * @return CPU time every process of the machine has used since boot (user, nice, system, irq,
+   *     softirq, steal), ns, from the first line of {@code /proc/stat}; -1 when unknown
+   */
+  private static long machineBusyNanos() {
+    try {
+      String first = Files.readAllLines(Path.of("/proc/stat")).get(0);
+      String[] f = first.trim().split("\\s+");
+      long ticks = 0;
+      for (int i : new int[] {1, 2, 3, 6, 7, 8}) {
+        ticks += Long.parseLong(f[i]);
+      }
+      return ticks * NANOS_PER_TICK;
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
   }
 
   /** @return user + system CPU of the registry child, ns, from /proc/<pid>/stat; 0 when unknown */

@@ -59,12 +59,17 @@ final class BenchCommand implements Callable<Integer> {
           + "(default 0): the JVM compiles the hot code meanwhile.")
   int warmUpEvents;
 
+  @Option(names = "--backlog",
+      description = "Start the worker only once the fanout has written every delivery, so that all of them wait at "
+          + "once; the figures are those of draining that backlog.")
+  boolean backlog;
+
   @Override
   public Integer call() throws Exception {
     Duration failFor = duration("--failing-for", failingFor);
     Duration warm = warmUp == null ? Bench.Options.defaultWarmUp(rate) : duration("--warm-up", warmUp);
     Bench.Options options = new Bench.Options(events, subscriptions, rate, waitSeconds, seed, failingShare, failFor,
-        warm, warmUpEvents);
+        warm, warmUpEvents, backlog);
     WebhooksConfig settings = Bench.withRetryDefaults(SettingsOptions.resolve(spec), SettingsOptions.given(spec),
         failingShare);
     return Bench.run(options, settings, spec.commandLine().getOut(), spec.commandLine().getErr());

@@ -24,15 +24,17 @@ import org.junit.jupiter.api.Test;
 class BenchIT {
 
   private static final List<String> KEYS = List.of(
-      "warm_up_events", "events", "subscriptions", "matches_per_event", "rate", "publish_seconds", "deliveries_expected",
+      "services", "backlog", "warm_up_events", "events", "subscriptions", "matches_per_event", "rate", "publish_seconds", "deliveries_expected",
       "deliveries", "missing", "duplicates", "deliveries_seconds", "deliveries_per_second", "warm_up",
       "latency_deliveries", "latency_p50_ms", "latency_p99_ms", "latency_max_ms", "cpu_ms_per_delivery",
       "cpu_publisher_ms_per_delivery", "cpu_broker_ms_per_delivery", "cpu_fanout_stream_threads_ms_per_delivery",
       "cpu_fanout_clients_ms_per_delivery", "cpu_worker_owner_ms_per_delivery", "cpu_worker_clients_ms_per_delivery",
       "cpu_worker_event_loops_ms_per_delivery", "cpu_worker_blocking_pool_ms_per_delivery",
-      "cpu_scheduler_ms_per_delivery", "cpu_receiver_ms_per_delivery", "cpu_jvm_gc_jit_ms_per_delivery",
-      "cpu_registry_ms_per_delivery", "cpu_all_stages_ms_per_delivery", "cpu_cores_busy", "worker_owner_waited_ms",
-      "worker_owner_blocked_ms", "worker_transactions", "worker_commit_ms", "worker_wakeups", "fanout_lag_p50_ms", "fanout_lag_p99_ms", "worker_lag_p50_ms", "worker_lag_p99_ms",
+      "cpu_scheduler_ms_per_delivery", "cpu_stats_ms_per_delivery", "cpu_views_ms_per_delivery",
+      "cpu_receiver_ms_per_delivery", "cpu_jvm_gc_jit_ms_per_delivery",
+      "cpu_registry_ms_per_delivery", "cpu_all_stages_ms_per_delivery", "cpu_cores_busy", "other_processes_cpu_cores", "worker_owner_waited_ms",
+      "worker_owner_blocked_ms", "worker_transactions", "worker_commit_ms", "worker_wakeups",
+      "worker_in_flight_avg", "worker_waiting_avg", "fanout_lag_p50_ms", "fanout_lag_p99_ms", "worker_lag_p50_ms", "worker_lag_p99_ms",
       "http_p50_ms", "http_p99_ms", "fanout_tasks_per_second", "peak_rss_mb", "registry_rss_mb",
       "baseline_concurrency", "baseline_deliveries_per_second", "baseline_cpu_ms_per_delivery", "ratio",
       "load_average");
@@ -56,8 +58,10 @@ class BenchIT {
     assertThat(exit).as("exit code; stderr: %s", err).isZero();
     Map<String, String> report = parse(out.toString());
     assertThat(report.keySet()).containsExactlyElementsOf(KEYS);
-    // the warm-up's 150 deliveries are in no figure
-    assertThat(report).containsEntry("warm_up_events", "50").containsEntry("events", "200").containsEntry("subscriptions", "3")
+    // the services up runs; the warm-up's 150 deliveries are in no figure
+    assertThat(report).containsEntry("services", "fanout-stream,delivery-worker,retry-scheduler,delivery-stats,"
+        + "control-plane").containsEntry("backlog", "false")
+        .containsEntry("warm_up_events", "50").containsEntry("events", "200").containsEntry("subscriptions", "3")
         .containsEntry("matches_per_event", "3").containsEntry("rate", "unthrottled")
         .containsEntry("deliveries_expected", "600").containsEntry("deliveries", "600")
         .containsEntry("missing", "0").containsEntry("duplicates", "0")
@@ -127,6 +131,21 @@ class BenchIT {
     assertThat(Long.parseLong(report.get("failing_latency_p50_ms")))
         .isLessThanOrEqualTo(Long.parseLong(report.get("failing_latency_p99_ms")));
     assertThat(Double.parseDouble(report.get("healthy_deliveries_per_second"))).isPositive();
+  }
+
+  @Test
+  void aBacklogWaitsForTheWorkerAndIsDrainedWhole() throws IOException {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+
+    int exit = Webhooks.run(new PrintWriter(out, true), new PrintWriter(err, true),
+        "bench", "--events", "100", "--subscriptions", "2", "--backlog", "--services", "fanout-stream,delivery-worker");
+
+    assertThat(exit).as("exit code; stderr: %s", err).isZero();
+    Map<String, String> report = parse(out.toString());
+    assertThat(report).containsEntry("services", "fanout-stream,delivery-worker").containsEntry("backlog", "true")
+        .containsEntry("deliveries_expected", "200").containsEntry("deliveries", "200")
+        .containsEntry("missing", "0").containsEntry("duplicates", "0");
   }
 
   @Test
