@@ -33,8 +33,9 @@ public final class LoopCounters {
   }
 
   /**
-   * @return time the owner thread spent committing (offsets sent to the transaction and the commit
-   *     itself, waiting for the broker), ns: time in which it dispatched nothing
+   * @return time the commits took, from handing a transaction over to commit until it was committed
+   *     (offsets sent to the transaction and the commit itself, waiting for the broker), ns; the owner
+   *     thread goes on meanwhile
    */
   public long commitNanos() {
     return commitNanos.sum();

@@ -10,12 +10,17 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.CommitFailedException;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -46,6 +51,12 @@ import org.slf4j.LoggerFactory;
  *       {@value #COMMIT_INTERVAL_MS} ms at most the transaction commits together with the consumer
  *       offsets of every partition up to its lowest unfinished record, so a record leaves its topic
  *       only when its outcome is in the next one.</li>
+ *   <li>A commit runs on a helper thread ({@code <name>-commit}) while the owner goes on: it reads,
+ *       hands out work and takes outcomes, and the outputs it produces meanwhile wait in memory
+ *       until the commit is done, then open the next transaction. A commit covers only what was sent
+ *       before it started, and the next one starts only once it is done, so commits stay in order
+ *       and a failed one is handled as before (its outputs sent again, or every partition read again
+ *       from its last commit).</li>
  *   <li>Each offset's metadata names the records above it that are finished
  *       ({@link UnfinishedRanges}); a partition's next owner skips them, so a hand-over repeats only
  *       the work in flight.</li>
@@ -103,8 +114,14 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
   /** True while the owner thread is in (or about to enter) its poll: only then is a wakeup needed. */
   private volatile boolean polling;
   /** Outputs sent in the open transaction, kept to be sent again if it must be aborted and redone. */
-  private final List<ProducerRecord<String, byte[]>> sentInTransaction = new ArrayList<>();
+  private List<ProducerRecord<String, byte[]>> sentInTransaction = new ArrayList<>();
+  /** Outputs produced while a commit runs, sent when it is done, in the next transaction. */
+  private final List<ProducerRecord<String, byte[]>> heldForNextTransaction = new ArrayList<>();
+  /** A transaction is open for sends (begun, and not handed to the committer). */
   private boolean inTransaction;
+  /** The commit running on the helper thread, or null. */
+  private InFlightCommit inFlightCommit;
+  private final ExecutorService committer;
   /**
    * Why the open transaction cannot commit (a send failed, so the producer refuses every call but an
    * abort), or null. Set by {@link #send}, acted on at the end of the round: outputs sent after it
@@ -131,8 +148,26 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
     this.clients = clients;
     this.settings = settings;
     this.clock = clock;
+    this.committer = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, settings.name() + "-commit");
+      t.setDaemon(true);
+      return t;
+    });
     this.processor = processor.apply(this);
   }
+
+  /**
+   * A transaction handed to the helper thread to commit.
+   *
+   * @param commits what each partition's offset becomes once it is committed
+   * @param finishesThen each of those partitions' {@link PartitionProgress#finishes()} when taken
+   * @param records the outputs of the transaction, to be sent again should it be refused in a rebalance
+   * @param startedNanos when the commit started, {@link System#nanoTime()}
+   * @param done completes when the commit is done, exceptionally with why it failed
+   */
+  private record InFlightCommit(Map<TopicPartition, PartitionProgress.Commit> commits,
+      Map<TopicPartition, Long> finishesThen, List<ProducerRecord<String, byte[]>> records, long startedNanos,
+      Future<?> done) {}
 
   /** @return the processor this loop runs. */
   public RecordProcessor<T> processor() {
@@ -208,6 +243,10 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
     if (transactionFailure != null) {
       return;
     }
+    if (inFlightCommit != null) {
+      heldForNextTransaction.add(record);
+      return;
+    }
     beginIfNeeded();
     sentInTransaction.add(record);
     try {
@@ -238,8 +277,9 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
         accept(poll());
         runOwnerTasks();
         processor.work();
-        if (transactionFailure != null || commitDue()) {
-          commit();
+        collectCommit(false);
+        if (inFlightCommit == null && (transactionFailure != null || commitDue())) {
+          startCommit();
         }
         updatePause();
       }
@@ -277,7 +317,8 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
       return 0;
     }
     long ms = Math.min(IDLE_POLL_MS, processor.idleMs());
-    if (inTransaction || offsetsMayAdvance()) {
+    // while a commit runs, the next cannot start: its end wakes the owner (an owner task)
+    if (inFlightCommit == null && (inTransaction || offsetsMayAdvance())) {
       long since = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastCommitNanos);
       ms = Math.min(ms, Math.max(0, COMMIT_INTERVAL_MS - since));
     }
@@ -368,11 +409,27 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
   }
 
   /**
-   * Commits the open transaction with the offsets up to each partition's lowest unfinished record.
+   * Commits what finished and was sent so far, and waits for it: after the commit running on the
+   * helper thread, if any, is done. For rebalances and stopping, which must not go on before.
    *
    * @throws FatalException when the producer is fenced or otherwise unusable
    */
   private void commit() {
+    collectCommit(true);
+    if (inFlightCommit == null) {
+      startCommit();
+    }
+    collectCommit(true);
+  }
+
+  /**
+   * Hands the open transaction, with the offsets up to each partition's lowest unfinished record, to
+   * the helper thread to commit; a transaction whose send failed is aborted instead. Call only when
+   * no commit runs.
+   *
+   * @throws FatalException when the producer is fenced or otherwise unusable
+   */
+  private void startCommit() {
     if (transactionFailure != null) {
       abortAndRewind(transactionFailure);
       return;
@@ -380,42 +437,91 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
     long started = System.nanoTime();
     lastCommitNanos = started;
     Map<TopicPartition, PartitionProgress.Commit> commits = new HashMap<>();
+    Map<TopicPartition, Long> finishesThen = new HashMap<>();
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
     progress.forEach((tp, pp) -> pp.toCommit().ifPresentOrElse(c -> {
       commits.put(tp, c);
+      finishesThen.put(tp, pp.finishes());
       offsets.put(tp, new OffsetAndMetadata(c.offset(), c.metadata()));
     }, pp::upToDate));
     if (!inTransaction && offsets.isEmpty()) {
       return;
     }
+    beginIfNeeded();
+    ConsumerGroupMetadata group = offsets.isEmpty() ? null : clients.consumer().groupMetadata();
     KafkaProducer<String, byte[]> producer = clients.producer();
-    try {
-      beginIfNeeded();
-      if (!offsets.isEmpty()) {
-        producer.sendOffsetsToTransaction(offsets, clients.consumer().groupMetadata());
-      }
-      commitTransaction(producer);
-    } catch (FatalException e) {
-      throw e;
-    } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException
-        | UnsupportedVersionException | IllegalStateException | FencedInstanceIdException e) {
-      throw new FatalException(e);
-    } catch (CommitFailedException e) {
-      abortAndRedo(e);
-      return;
-    } catch (KafkaException e) {
-      abortAndRewind(e);
-      return;
-    }
+    List<ProducerRecord<String, byte[]>> records = sentInTransaction;
+    sentInTransaction = new ArrayList<>();
     inTransaction = false;
-    sentInTransaction.clear();
-    commits.forEach((tp, c) -> {
-      PartitionProgress<T> pp = progress.get(tp);
-      if (pp != null) {
-        pp.committed(c);
+    Future<?> done = committer.submit(() -> {
+      try {
+        if (group != null) {
+          producer.sendOffsetsToTransaction(offsets, group);
+        }
+        commitTransaction(producer);
+        return null;
+      } finally {
+        onOwner(() -> { });
       }
     });
-    counters.committed(System.nanoTime() - started);
+    inFlightCommit = new InFlightCommit(commits, finishesThen, records, started, done);
+  }
+
+  /**
+   * Takes the outcome of the commit running on the helper thread: on success the offsets count as
+   * committed and the outputs held meanwhile open the next transaction; on failure the transaction
+   * is aborted and its outputs sent again (a rebalance), or every partition is read again from its
+   * last commit.
+   *
+   * @param wait wait for the commit to be done; otherwise return at once while it runs
+   * @throws FatalException when the producer is fenced or otherwise unusable
+   */
+  private void collectCommit(boolean wait) {
+    InFlightCommit c = inFlightCommit;
+    if (c == null || !wait && !c.done().isDone()) {
+      return;
+    }
+    Throwable error = null;
+    try {
+      c.done().get();
+    } catch (ExecutionException e) {
+      error = e.getCause();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new FatalException(e);
+    }
+    inFlightCommit = null;
+    if (error == null) {
+      c.commits().forEach((tp, commit) -> {
+        PartitionProgress<T> pp = progress.get(tp);
+        if (pp != null) {
+          pp.committed(commit, c.finishesThen().get(tp));
+        }
+      });
+      counters.committed(System.nanoTime() - c.startedNanos());
+      List<ProducerRecord<String, byte[]>> held = new ArrayList<>(heldForNextTransaction);
+      heldForNextTransaction.clear();
+      held.forEach(this::send);
+      return;
+    }
+    // the failed transaction is still open on the producer, to be aborted
+    inTransaction = true;
+    sentInTransaction.addAll(0, c.records());
+    if (error instanceof FatalException fatal) {
+      throw fatal;
+    }
+    if (error instanceof ProducerFencedException || error instanceof OutOfOrderSequenceException
+        || error instanceof AuthorizationException || error instanceof UnsupportedVersionException
+        || error instanceof IllegalStateException || error instanceof FencedInstanceIdException) {
+      throw new FatalException(error);
+    }
+    if (error instanceof CommitFailedException e) {
+      abortAndRedo(e);
+    } else if (error instanceof KafkaException e) {
+      abortAndRewind(e);
+    } else {
+      throw new FatalException(error);
+    }
   }
 
   /**
@@ -450,6 +556,7 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
     LOG.info("{}: transaction of {} records not committed while the consumer group rebalances ({}); "
         + "sending them again with the next one", settings.name(), sentInTransaction.size(), cause.getMessage());
     List<ProducerRecord<String, byte[]>> redo = new ArrayList<>(sentInTransaction);
+    redo.addAll(heldForNextTransaction);
     abort();
     try {
       redo.forEach(this::send);
@@ -470,6 +577,7 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
 
   private void abort() {
     sentInTransaction.clear();
+    heldForNextTransaction.clear();
     transactionFailure = null;
     if (!inTransaction) {
       return;
@@ -631,6 +739,7 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
   }
 
   private void closeClients() {
+    committer.shutdownNow();
     try {
       // a static member stays in its group on close unless told otherwise; leaving moves its
       // partitions to the other instances at once instead of after the session timeout
