@@ -1,6 +1,7 @@
 package org.webhooks.client;
 
 import io.netty.channel.ConnectTimeoutException;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientAgent;
@@ -82,6 +83,12 @@ public final class EndpointClient implements AutoCloseable {
   private final Map<String, Target> targets = new ConcurrentHashMap<>();
   /** Whether the policy permits an address for a host, by {@code host|address}. */
   private final Map<String, Boolean> permitted = new ConcurrentHashMap<>();
+  /**
+   * Event-loop contexts the requests run on, an endpoint's (by URL) always on the same one: its
+   * timer, name resolution callback, connection and response all stay on one event loop, without
+   * hops between threads, and its pooled connections are that loop's.
+   */
+  private final Context[] contexts;
 
   /**
    * @param vertx the Vert.x instance whose event loops run the requests (not closed by {@link #close})
@@ -124,6 +131,11 @@ public final class EndpointClient implements AutoCloseable {
     }
     this.http = vertx.createHttpClient(options,
         new PoolOptions().setHttp1MaxSize(maxConnectionsPerServer).setMaxWaitQueueSize(-1));
+    // called from a thread that is not Vert.x's, each call makes a context on the next event loop
+    this.contexts = new Context[Math.max(1, Runtime.getRuntime().availableProcessors())];
+    for (int i = 0; i < contexts.length; i++) {
+      contexts[i] = vertx.getOrCreateContext();
+    }
   }
 
   /**
@@ -135,7 +147,14 @@ public final class EndpointClient implements AutoCloseable {
    * @return a future that always completes normally, with the outcome of the attempt
    */
   public CompletableFuture<AttemptResult> deliver(DeliveryRequest request) {
-    return new Attempt(request).start();
+    Attempt attempt = new Attempt(request);
+    Context context = contexts[Math.floorMod(request.url().hashCode(), contexts.length)];
+    if (Vertx.currentContext() == context) {
+      attempt.start();
+    } else {
+      context.runOnContext(v -> attempt.start());
+    }
+    return attempt.result;
   }
 
   /** Closes the pooled connections; requests still in flight fail. Waits up to 5 s. */
@@ -218,17 +237,17 @@ public final class EndpointClient implements AutoCloseable {
       this.request = request;
     }
 
-    CompletableFuture<AttemptResult> start() {
+    void start() {
       Target target = target(request.url());
       if (target.refusal() != null) {
         finish(AttemptOutcome.BLOCKED, null, target.refusal(), null);
-        return result;
+        return;
       }
       timerId = vertx.setTimer(Math.max(1, timeout.toMillis()), id -> onDeadline());
       if (target.literal() != null) {
         // a literal address needs no name resolution: no hop through the blocking pool
         checkAndSend(target, new InetAddress[] {target.literal()});
-        return result;
+        return;
       }
       // InetAddress resolution blocks, so it runs on a worker thread, never on an event loop.
       vertx.executeBlocking(() -> resolver.resolve(target.bareHost()), false).onComplete(ar -> {
@@ -242,7 +261,6 @@ public final class EndpointClient implements AutoCloseable {
         }
         checkAndSend(target, ar.result());
       });
-      return result;
     }
 
     /** Sends to the first address when the policy permits every one the host resolved to. */
