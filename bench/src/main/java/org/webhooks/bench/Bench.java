@@ -505,6 +505,8 @@ public final class Bench {
     report.put("cpu_cores_busy", format(cpu.totalNanos() / wall));
     report.put("other_processes_cpu_cores", cpu.otherProcessesNanos() < 0 ? "unknown"
         : format(cpu.otherProcessesNanos() / wall));
+    report.put("gc_ms", cpu.gcMs());
+    report.put("jit_ms", cpu.jitMs());
     report.put("worker_owner_waited_ms", cpu.ownerWaitedMs());
     report.put("worker_owner_blocked_ms", cpu.ownerBlockedMs());
   }

@@ -1,6 +1,8 @@
 package org.webhooks.bench;
 
 import java.io.IOException;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
@@ -71,7 +73,7 @@ final class StageCpu {
    * the machine spent on other processes meanwhile, ns (from {@code /proc/stat}; -1 when unknown).
    */
   record Span(Map<Stage, Long> cpuNanos, long ownerBlockedMs, long ownerWaitedMs, List<String> topThreads,
-      long otherProcessesNanos, long wallNanos) {
+      long otherProcessesNanos, long wallNanos, long gcMs, long jitMs) {
 
     long totalNanos() {
       return cpuNanos.values().stream().mapToLong(Long::longValue).sum();
@@ -80,7 +82,7 @@ final class StageCpu {
 
   /** A snapshot to subtract from a later one. */
   private record Snapshot(Map<Long, Long> threadCpu, Map<Long, String> names, long processCpu, long registryCpu,
-      long ownerBlockedMs, long ownerWaitedMs, long machineBusy, long wallNanos) {}
+      long ownerBlockedMs, long ownerWaitedMs, long machineBusy, long wallNanos, long gcMs, long jitMs) {}
 
   private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
   /** Linux's USER_HZ: /proc times are in ticks of 1/100 s on every mainstream kernel build. */
@@ -138,7 +140,7 @@ final class StageCpu {
           - (end.registryCpu() - start.registryCpu()));
     }
     return new Span(cpu, end.ownerBlockedMs() - start.ownerBlockedMs(), end.ownerWaitedMs() - start.ownerWaitedMs(),
-        top, others, end.wallNanos() - start.wallNanos());
+        top, others, end.wallNanos() - start.wallNanos(), end.gcMs() - start.gcMs(), end.jitMs() - start.jitMs());
   }
 
   private Stage stageOf(long id, String name) {
@@ -202,8 +204,14 @@ final class StageCpu {
         waited += Math.max(0, info.getWaitedTime());
       }
     }
+    long gcMs = 0;
+    for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+      gcMs += Math.max(0, gc.getCollectionTime());
+    }
+    CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+    long jitMs = jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0;
     return new Snapshot(cpu, names, BenchMemory.processCpuNanos(), registryCpuNanos(), blocked, waited,
-        machineBusyNanos(), System.nanoTime());
+        machineBusyNanos(), System.nanoTime(), gcMs, jitMs);
   }
 
   /**
