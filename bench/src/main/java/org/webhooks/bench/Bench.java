@@ -24,7 +24,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.webhooks.producer.CallEventPublisher;
 import org.webhooks.producer.CallSimulator;
-import org.webhooks.runtime.LoopCounters;
+import org.webhooks.worker.WorkerMetrics;
 import org.webhooks.schemas.CallEventJson;
 import org.webhooks.schemas.Durations;
 import org.webhooks.schemas.SchemaRegistryClient;
@@ -224,7 +224,7 @@ public final class Bench {
       StageCpu stageCpu = new StageCpu(receiver.threadIds(), platform.registryPid());
       stageCpu.start();
       WorkerSampler sampler = WorkerSampler.start(platform.workerMetrics());
-      LoopCounters loop = platform.workerLoop();
+      WorkerMetrics loop = platform.workerMetrics();
       long commitNanosBefore = loop.commitNanos();
       long commitsBefore = loop.transactionsCommitted();
       long wakeupsBefore = loop.wakeups();
@@ -277,6 +277,7 @@ public final class Bench {
       report.put("worker_transactions", commits);
       report.put("worker_commit_ms", commitMs);
       report.put("worker_wakeups", wakeups);
+      report.put("worker_loops", loop.loopCount());
       report.put("worker_in_flight_avg", format(occupancy.inFlight()));
       report.put("worker_waiting_avg", format(occupancy.waiting()));
 

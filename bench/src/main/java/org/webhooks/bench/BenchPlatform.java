@@ -17,7 +17,6 @@ import org.webhooks.data.SubscriptionStore;
 import org.webhooks.data.SubscriptionRules;
 import org.webhooks.embedded.EmbeddedStack;
 import org.webhooks.fanout.FanoutService;
-import org.webhooks.runtime.LoopCounters;
 import org.webhooks.scheduler.RetryScheduler;
 import org.webhooks.schemas.EventTypes;
 import org.webhooks.schemas.KafkaClients;
@@ -191,11 +190,6 @@ final class BenchPlatform implements AutoCloseable {
   /** @return the names of the services running */
   List<String> serviceNames() {
     return services.stream().map(Service::name).toList();
-  }
-
-  /** @return the counters of the delivery worker's loop */
-  LoopCounters workerLoop() {
-    return worker.metrics().loopCounters();
   }
 
   /** @return the delivery worker's meters: requests in flight, tasks waiting */

@@ -71,6 +71,8 @@ final class DeliveryProcessor implements RecordProcessor<PendingDelivery> {
   private final SubscriptionView view;
   private final EndpointClient endpoints;
   private final WorkerMetrics metrics;
+  /** This loop's gauges, summed with the other loops' by {@link #metrics}. */
+  private final WorkerMetrics.Loop gauges;
   private final RetryPlanner planner;
   private final CircuitBreaker circuits;
   /** Where open circuits park tasks: the first non-zero tier; null when there is none. */
@@ -91,14 +93,15 @@ final class DeliveryProcessor implements RecordProcessor<PendingDelivery> {
    *     (the circuit breaker is then off)
    */
   DeliveryProcessor(LoopContext loop, WorkerOutputs outputs, SubscriptionView view, EndpointClient endpoints,
-      WorkerMetrics metrics, RetryPlanner planner, CircuitBreaker circuits, Duration parkTier,
+      WorkerMetrics.Loop gauges, RetryPlanner planner, CircuitBreaker circuits, Duration parkTier,
       int maxInFlight, int maxInFlightPerEndpoint) {
     this.loop = loop;
     this.outputs = outputs;
     this.clock = loop.clock();
     this.view = view;
     this.endpoints = endpoints;
-    this.metrics = metrics;
+    this.metrics = gauges.worker();
+    this.gauges = gauges;
     this.planner = planner;
     this.circuits = parkTier == null ? CircuitBreaker.disabled() : circuits;
     this.parkTier = parkTier;
@@ -151,9 +154,9 @@ final class DeliveryProcessor implements RecordProcessor<PendingDelivery> {
     releaseDue();
     dispatch();
     askViewToCatchUp();
-    metrics.inFlight(gate.inFlight());
-    metrics.waiting(notDue.size() + gate.waiting() + awaitingView.size() + newMisses.size());
-    metrics.circuitsOpen(circuits.openCount());
+    gauges.inFlight(gate.inFlight());
+    gauges.waiting(notDue.size() + gate.waiting() + awaitingView.size() + newMisses.size());
+    gauges.circuitsOpen(circuits.openCount());
   }
 
   @Override

@@ -34,7 +34,7 @@ class BenchIT {
       "cpu_receiver_ms_per_delivery", "cpu_jvm_gc_jit_ms_per_delivery",
       "cpu_registry_ms_per_delivery", "cpu_all_stages_ms_per_delivery", "cpu_cores_busy", "other_processes_cpu_cores", "gc_ms", "jit_ms",
       "worker_owner_waited_ms",
-      "worker_owner_blocked_ms", "worker_transactions", "worker_commit_ms", "worker_wakeups",
+      "worker_owner_blocked_ms", "worker_transactions", "worker_commit_ms", "worker_wakeups", "worker_loops",
       "worker_in_flight_avg", "worker_waiting_avg", "fanout_lag_p50_ms", "fanout_lag_p99_ms", "worker_lag_p50_ms", "worker_lag_p99_ms",
       "http_p50_ms", "http_p99_ms", "fanout_tasks_per_second", "peak_rss_mb", "registry_rss_mb",
       "baseline_concurrency", "baseline_deliveries_per_second", "baseline_cpu_ms_per_delivery", "ratio",

@@ -96,6 +96,11 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
     public Settings {
       topics = List.copyOf(topics);
     }
+
+    /** @return these settings for a loop of another name (several loops in one process) */
+    public Settings named(String otherName) {
+      return new Settings(otherName, topics, maxUnfinished, closeGrace);
+    }
   }
 
   private final LoopClients clients;
@@ -174,7 +179,13 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
     return processor;
   }
 
+  /** @return the name of the loop, of its owner thread and its log lines */
+  public String name() {
+    return settings.name();
+  }
+
   /** @return this loop's counters. */
+  @Override
   public LoopCounters counters() {
     return counters;
   }

@@ -98,7 +98,19 @@ public final class EndpointClient implements AutoCloseable {
    *     requests in flight themselves, so this only needs to be at least that bound
    */
   public EndpointClient(Vertx vertx, TargetPolicy policy, Duration timeout, int maxConnectionsPerServer) {
-    this(vertx, policy, timeout, maxConnectionsPerServer, InetAddress::getAllByName);
+    this(vertx, policy, timeout, maxConnectionsPerServer, Runtime.getRuntime().availableProcessors());
+  }
+
+  /**
+   * As above, running the requests on {@code eventLoops} event-loop contexts of {@code vertx}, an
+   * endpoint's always on the same one.
+   *
+   * @param eventLoops contexts made, each on the next event loop of {@code vertx}, at least 1; one
+   *     event loop takes thousands of requests per second
+   */
+  public EndpointClient(Vertx vertx, TargetPolicy policy, Duration timeout, int maxConnectionsPerServer,
+      int eventLoops) {
+    this(vertx, policy, timeout, maxConnectionsPerServer, InetAddress::getAllByName, null, eventLoops);
   }
 
   /** As above, with the name resolution given (the system resolver otherwise). */
@@ -113,6 +125,11 @@ public final class EndpointClient implements AutoCloseable {
    */
   EndpointClient(Vertx vertx, TargetPolicy policy, Duration timeout, int maxConnectionsPerServer,
       HostResolver resolver, TrustOptions trust) {
+    this(vertx, policy, timeout, maxConnectionsPerServer, resolver, trust, Runtime.getRuntime().availableProcessors());
+  }
+
+  private EndpointClient(Vertx vertx, TargetPolicy policy, Duration timeout, int maxConnectionsPerServer,
+      HostResolver resolver, TrustOptions trust, int eventLoops) {
     this.resolver = resolver;
     this.vertx = vertx;
     this.policy = policy;
@@ -132,7 +149,7 @@ public final class EndpointClient implements AutoCloseable {
     this.http = vertx.createHttpClient(options,
         new PoolOptions().setHttp1MaxSize(maxConnectionsPerServer).setMaxWaitQueueSize(-1));
     // called from a thread that is not Vert.x's, each call makes a context on the next event loop
-    this.contexts = new Context[Math.max(1, Runtime.getRuntime().availableProcessors())];
+    this.contexts = new Context[Math.max(1, eventLoops)];
     for (int i = 0; i < contexts.length; i++) {
       contexts[i] = vertx.getOrCreateContext();
     }
