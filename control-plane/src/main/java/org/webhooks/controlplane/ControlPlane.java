@@ -17,6 +17,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.webhooks.client.EndpointClient;
+import org.webhooks.console.Console;
 import org.webhooks.data.ApiKeys;
 import org.webhooks.data.CompactedTopicView;
 import org.webhooks.data.SubscriptionRepository;
@@ -104,8 +105,9 @@ public final class ControlPlane implements Service {
   }
 
   /**
-   * Mounts {@code /v1/...} and {@code /openapi.json} on the process's router and starts the sweep of
-   * expired secrets on its Vert.x timers.
+   * Mounts {@code /v1/...}, {@code /openapi.json} and the web console ({@code /} and
+   * {@code /console/*}, see {@link Console}) on the process's router and starts the sweep of expired
+   * secrets on its Vert.x timers.
    *
    * @param vertx the process's Vert.x instance (its event loops also carry test events out)
    * @param router the process's one router
@@ -124,6 +126,7 @@ public final class ControlPlane implements Service {
     new WebhooksApi(subscriptions, repository, new Authenticator(apiKeys), idempotency,
         new TestEvents(endpoints, clock), config.httpTimeout(), metrics, WRITE_WAIT)
         .mount(router, openApiDocument());
+    Console.mount(router);
     long every = sweepInterval(config.secretRotationGrace()).toMillis();
     sweepTimer = vertx.setPeriodic(every, id -> vertx.executeBlocking(this::sweepExpiredSecrets, false));
     mounted = true;

@@ -81,6 +81,7 @@ final class WebhooksApi {
     on(router, HttpMethod.DELETE, "/v1/webhooks/:id", true, this::delete);
     on(router, HttpMethod.POST, "/v1/webhooks/:id/secret/rotate", true, this::rotate);
     on(router, HttpMethod.POST, "/v1/webhooks/:id/test", true, this::test);
+    on(router, HttpMethod.POST, "/v1/filters/check", false, call -> ApiResponse.of(200, FilterCheck.check(body(call))));
     // anything else under /v1: still 401 without a valid key, then a JSON 404
     router.route("/v1/*").blockingHandler(ctx -> answer(ctx, "other", () -> {
       authenticator.authenticate(ctx.request().getHeader("authorization"));

@@ -280,6 +280,7 @@ class ControlPlaneApiTest {
     routes.add(new String[] {"GET", "/v1/webhooks", null});
     routes.add(new String[] {"POST", "/v1/webhooks", "{\"url\":\"" + URL + "\",\"event_types\":[\"call.started\"]}"});
     routes.add(new String[] {"GET", "/v1/event-types", null});
+    routes.add(new String[] {"POST", "/v1/filters/check", "{\"filter\": \"true\"}"});
     routes.add(new String[] {"GET", "/v1/no-such-route", null});
     List<String> unauthorized = new ArrayList<>();
     for (String[] route : routes) {

@@ -44,28 +44,47 @@ final class UpCommand implements Callable<Integer> {
         throw new IllegalArgumentException(Setting.REGISTRY_URL.flag()
             + ": required when --bootstrap-servers is set (only the embedded stack starts a registry)");
       }
-      KafkaClients.ensureTopics(config);
-      List<Service> created = new ArrayList<>();
-      for (String name : services) {
-        created.add(Services.create(name, config));
-      }
-      // bound before the services start, so that a port in use stops nothing that runs
-      ProcessHttpServer ops = ProcessHttpServer.start(created, config);
-      host.closeLast(ops);
-      for (Service s : created) {
-        Services.mountRoutesBeforeStart(s, ops);
-        host.start(s);
-      }
-      Services.mountRoutes(created, ops);
+      ProcessHttpServer ops = startServices(services, config, host);
       spec.commandLine().getOut().printf(
           "webhooks up: kafka %s, registry %s, services %s, health http://127.0.0.1:%d/health (Ctrl-C to stop)%n",
           config.bootstrapServers(), config.registryUrl(), services.isEmpty() ? "none" : String.join(",", services),
           ops.port());
+      if (services.contains(Services.CONTROL_PLANE)) {
+        spec.commandLine().getOut().printf("console: http://127.0.0.1:%d/ (sign in with a key from "
+            + "./webhooks api-keys create --account A)%n", ops.port());
+      }
       spec.commandLine().getOut().flush();
       if (!host.awaitShutdown()) {
         return Webhooks.EXIT_FAILURE;
       }
     }
     return 0;
+  }
+
+  /**
+   * Creates the topics, binds the process's HTTP server, starts the services in data-path order and
+   * mounts their routes: everything {@code up} runs once broker and registry are there.
+   *
+   * @param services the names of the services to run, in data-path order ({@link Services#parse})
+   * @param config settings naming the broker and registry to use
+   * @param host where the services are started, and closed with the server after them
+   * @return the process's HTTP server ({@code /health}, {@code /metrics}, the API and the console)
+   * @throws IllegalStateException when the HTTP port cannot be bound or a service cannot start
+   */
+  static ProcessHttpServer startServices(List<String> services, WebhooksConfig config, ServiceHost host) {
+    KafkaClients.ensureTopics(config);
+    List<Service> created = new ArrayList<>();
+    for (String name : services) {
+      created.add(Services.create(name, config));
+    }
+    // bound before the services start, so that a port in use stops nothing that runs
+    ProcessHttpServer ops = ProcessHttpServer.start(created, config);
+    host.closeLast(ops);
+    for (Service s : created) {
+      Services.mountRoutesBeforeStart(s, ops);
+      host.start(s);
+    }
+    Services.mountRoutes(created, ops);
+    return ops;
   }
 }

@@ -14,10 +14,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.webhooks.console.Console;
 
 /**
  * A running {@code up} answers /health (every service, delivery-stats included) and its /metrics counters
- * move while {@code simulate} publishes; its control plane answers on the same port, and
+ * move while {@code simulate} publishes; its control plane and console answer on the same port, and
  * {@code control-plane} runs a second one as a process of its own.
  */
 class MetricsProcessIT {
@@ -83,6 +84,14 @@ class MetricsProcessIT {
       assertThat(create.exitCode()).as(create.stderr()).isZero();
       String key = create.stdout().trim();
       assertThat(get(base + "/openapi.json").body()).contains("\"openapi\": \"3.1.0\"");
+      // up prints where the console is: the same port, under its Content-Security-Policy
+      Matcher consoleUrl = Pattern.compile("console: (http://127\\.0\\.0\\.1:\\d+/) ").matcher(up.stdout());
+      assertThat(consoleUrl.find()).as(up.stdout()).isTrue();
+      assertThat(consoleUrl.group(1)).isEqualTo(base + "/");
+      HttpResponse<String> console = get(consoleUrl.group(1));
+      assertThat(console.statusCode()).isEqualTo(200);
+      assertThat(console.headers().firstValue("content-security-policy")).hasValue(Console.CONTENT_SECURITY_POLICY);
+      assertThat(console.body()).contains("<script type=\"module\" src=\"/console/js/main.js\"></script>");
       await().atMost(WAIT).untilAsserted(() -> {
         HttpResponse<String> list = get(base + "/v1/webhooks", key);
         assertThat(list.statusCode()).as(list.body()).isEqualTo(200);
@@ -106,6 +115,7 @@ class MetricsProcessIT {
         });
         assertThat(get(secondBase + "/v1/webhooks", key).body()).contains(receiver.url());
         assertThat(get(secondBase + "/metrics").body()).contains("webhooks_control_plane_requests_total");
+        assertThat(get(secondBase + "/").body()).contains("/console/js/main.js");
       }
     }
   }

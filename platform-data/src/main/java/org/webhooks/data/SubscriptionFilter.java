@@ -116,34 +116,35 @@ public final class SubscriptionFilter {
    *
    * @param expression the filter text
    * @return the compiled filter
-   * @throws IllegalArgumentException saying why it cannot be used: too long, a syntax or type error with
-   *     its position ({@code at 1:12: ...}, line and column counted from 1), a result that is not a
-   *     boolean, or an estimated cost above {@link #MAX_COST}
+   * @throws InvalidFilterException saying why it cannot be used: too long, a syntax or type error with
+   *     its position ({@code at 1:12: ...}, line and column counted from 1, also given by
+   *     {@link InvalidFilterException#line()} and {@link InvalidFilterException#column()}), a result
+   *     that is not a boolean, or an estimated cost above {@link #MAX_COST}
    */
   public static SubscriptionFilter compile(String expression) {
     if (expression == null || expression.isBlank()) {
-      throw new IllegalArgumentException("is empty");
+      throw new InvalidFilterException("is empty", 0, 0, null);
     }
     int length = expression.codePointCount(0, expression.length());
     if (length > MAX_LENGTH) {
-      throw new IllegalArgumentException("is " + length + " characters long, more than " + MAX_LENGTH);
+      throw new InvalidFilterException("is " + length + " characters long, more than " + MAX_LENGTH, 0, 0, null);
     }
     CelAbstractSyntaxTree ast;
     try {
       ast = COMPILER.compile(expression).getAst();
     } catch (CelValidationException e) {
-      throw new IllegalArgumentException(describe(e), e);
+      throw invalid(e);
     }
     long cost = FilterCost.estimate(ast.getExpr());
     if (cost > MAX_COST) {
-      throw new IllegalArgumentException("is too expensive to run on every event: estimated cost " + cost
+      throw new InvalidFilterException("is too expensive to run on every event: estimated cost " + cost
           + ", at most " + MAX_COST + " (each list scan counts as " + FilterCost.ASSUMED_LIST_SIZE
-          + " elements; avoid nesting them)");
+          + " elements; avoid nesting them)", 0, 0, null);
     }
     try {
       return new SubscriptionFilter(expression, cost, RUNTIME.createProgram(ast));
     } catch (CelEvaluationException e) {
-      throw new IllegalArgumentException("cannot be planned: " + e.getMessage(), e);
+      throw new InvalidFilterException("cannot be planned: " + e.getMessage(), 0, 0, e);
     }
   }
 
@@ -198,16 +199,46 @@ public final class SubscriptionFilter {
   }
 
   /** @return the first issue with its position, e.g. {@code at 1:7: undeclared reference to 'x'}. */
-  private static String describe(CelValidationException e) {
+  private static InvalidFilterException invalid(CelValidationException e) {
     if (e.getErrors().isEmpty()) {
-      return e.getMessage();
+      return new InvalidFilterException(e.getMessage(), 0, 0, e);
     }
     CelIssue issue = e.getErrors().get(0);
-    int line = issue.getSourceLocation().getLine();
-    int column = issue.getSourceLocation().getColumn();
-    String where = line > 0 ? "at " + line + ":" + (column + 1) + ": " : "";
+    int line = Math.max(issue.getSourceLocation().getLine(), 0);
+    int column = line > 0 ? issue.getSourceLocation().getColumn() + 1 : 0;
+    String where = line > 0 ? "at " + line + ":" + column + ": " : "";
     String more = e.getErrors().size() > 1 ? " (and " + (e.getErrors().size() - 1) + " more)" : "";
-    return where + issue.getMessage() + more;
+    return new InvalidFilterException(where + issue.getMessage() + more, line, column, e);
+  }
+
+  /**
+   * A filter that cannot be used, with the position of the problem in it when it has one. The
+   * message starts with the position ({@code at 1:12: ...}) when there is one; callers put the field
+   * name before it ({@code filter: at 1:12: ...}).
+   */
+  public static final class InvalidFilterException extends IllegalArgumentException {
+
+    private final int line;
+    private final int column;
+
+    InvalidFilterException(String message, int line, int column, Throwable cause) {
+      super(message, cause);
+      this.line = line;
+      this.column = column;
+    }
+
+    /** @return the line of the problem, counted from 1; 0 when it is about the whole filter (length, cost) */
+    public int line() {
+      return line;
+    }
+
+    /**
+     * @return the column of the problem in its line, in characters (code points) counted from 1; 0 when
+     *     it is about the whole filter
+     */
+    public int column() {
+      return column;
+    }
   }
 
   @Override

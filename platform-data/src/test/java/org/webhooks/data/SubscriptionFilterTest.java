@@ -107,6 +107,32 @@ class SubscriptionFilterTest {
     assertThatThrownBy(() -> SubscriptionFilter.compile(expression))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith(start.strip());
+    // the same position, as numbers, for an editor that points at it
+    String[] at = start.strip().replaceFirst("^at (\\d+):(\\d+):.*$", "$1 $2").split(" ");
+    assertThatThrownBy(() -> SubscriptionFilter.compile(expression))
+        .isInstanceOfSatisfying(SubscriptionFilter.InvalidFilterException.class, e -> {
+          assertThat(e.line()).isEqualTo(Integer.parseInt(at[0]));
+          assertThat(e.column()).isEqualTo(Integer.parseInt(at[1]));
+        });
+  }
+
+  @Test
+  void theLineAndColumnOfAnErrorOnALaterLineAreThoseOfThatLine() {
+    assertThatThrownBy(() -> SubscriptionFilter.compile("data.agent_id == 'agent_123'\n  && agnt == 1"))
+        .isInstanceOfSatisfying(SubscriptionFilter.InvalidFilterException.class, e -> {
+          assertThat(e).hasMessageStartingWith("at 2:6: undeclared reference to 'agnt'");
+          assertThat(e.line()).isEqualTo(2);
+          assertThat(e.column()).isEqualTo(6);
+        });
+  }
+
+  @Test
+  void aProblemOfTheWholeFilterHasNoPosition() {
+    assertThatThrownBy(() -> SubscriptionFilter.compile(" "))
+        .isInstanceOfSatisfying(SubscriptionFilter.InvalidFilterException.class, e -> {
+          assertThat(e.line()).isZero();
+          assertThat(e.column()).isZero();
+        });
   }
 
   @Test
