@@ -176,7 +176,20 @@ public final class Bench {
    */
   public static int run(Options options, WebhooksConfig settings, PrintWriter out, PrintWriter err)
       throws Exception {
-    Path dataDir = Files.createTempDirectory("webhooks-bench-");
+    return run(options, settings, Path.of(System.getProperty("java.io.tmpdir")), out, err);
+  }
+
+  /**
+   * As {@link #run(Options, WebhooksConfig, PrintWriter, PrintWriter)}, with the bench's temporary
+   * data dir made in {@code scratch} rather than in the system's temporary directory: a caller that
+   * checks that the bench leaves nothing behind looks where nobody else writes at the same time.
+   *
+   * @param scratch an existing directory; the bench's data dir ({@code webhooks-bench-*}) is made in
+   *     it and deleted at the end
+   */
+  public static int run(Options options, WebhooksConfig settings, Path scratch, PrintWriter out, PrintWriter err)
+      throws Exception {
+    Path dataDir = Files.createTempDirectory(scratch, "webhooks-bench-");
     String allowed = settings.get(Setting.ALLOWED_TARGETS);
     WebhooksConfig config = settings.with(Setting.DATA_DIR, dataDir.toString())
         .with(Setting.ALLOWED_TARGETS, allowed.isBlank() ? "127.0.0.1" : allowed + ",127.0.0.1");

@@ -8,8 +8,11 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.Properties;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -20,6 +23,7 @@ import org.webhooks.client.EndpointClient;
 import org.webhooks.console.Console;
 import org.webhooks.data.ApiKeys;
 import org.webhooks.data.CompactedTopicView;
+import org.webhooks.data.Redeliveries;
 import org.webhooks.data.SubscriptionRepository;
 import org.webhooks.data.SubscriptionStore;
 import org.webhooks.data.SubscriptionView;
@@ -27,14 +31,20 @@ import org.webhooks.schemas.AvroSerde;
 import org.webhooks.schemas.KafkaClients;
 import org.webhooks.schemas.SchemaRegistryClient;
 import org.webhooks.schemas.Service;
+import org.webhooks.schemas.Setting;
 import org.webhooks.schemas.WebhooksConfig;
 import org.webhooks.schemas.avro.ApiKey;
 import org.webhooks.schemas.avro.IdempotentResponse;
 import org.webhooks.schemas.avro.Subscription;
+import org.webhooks.stats.DeliveryStatsQueries;
+import org.webhooks.stats.RemoteStatsQueries;
+import org.webhooks.stats.StatsUnavailableException;
 
 /**
- * The control plane: the REST API customers and operators use to manage subscriptions (see
- * {@code openapi.json}), as a service of the process that runs it. It keeps its own views of
+ * The control plane: the REST API customers and operators use to manage subscriptions, watch their
+ * deliveries (statistics, attempts, health, event lookups, through delivery-stats' queries) and make
+ * deliveries again (recover, replay, resend, through platform-data's {@link Redeliveries}); see
+ * {@code openapi.json}. It is a service of the process that runs it. It keeps its own views of
  * {@code webhook-subscriptions}, {@code webhook-api-keys} and {@code webhook-idempotency-keys},
  * writes subscriptions through {@link SubscriptionRepository}, and mounts its routes on the process's
  * one HTTP server ({@link #mount}). A periodic sweep rewrites subscriptions whose rotated-out secrets
@@ -62,6 +72,8 @@ public final class ControlPlane implements Service {
   private Vertx vertx;
   private long sweepTimer = -1;
   private volatile boolean mounted;
+  private Supplier<DeliveryStatsQueries> stats;
+  private Redeliveries redeliveries;
 
   /** @param config brokers, registry, topics, target policy, HTTP timeout and rotation grace */
   public ControlPlane(WebhooksConfig config) {
@@ -105,6 +117,37 @@ public final class ControlPlane implements Service {
   }
 
   /**
+   * Serves the monitoring routes from the delivery-stats of this process. Without it (a control plane
+   * of its own), they ask the delivery-stats processes of {@code WEBHOOKS_STATS_URL}, or answer 503 when
+   * none is set. Call before {@link #mount}.
+   *
+   * @param queries the queries of the delivery-stats service running in this process; it throws
+   *     {@code StatsUnavailableException} until that service has started
+   */
+  public synchronized void useStats(Supplier<DeliveryStatsQueries> queries) {
+    this.stats = queries;
+  }
+
+  /**
+   * @return the queries the monitoring routes use: those given to {@link #useStats}, else a client of
+   *     {@code WEBHOOKS_STATS_URL}, else queries that are always unavailable
+   */
+  private Supplier<DeliveryStatsQueries> statsQueries() {
+    if (stats != null) {
+      return stats;
+    }
+    List<URI> urls = config.statsUrls();
+    if (!urls.isEmpty()) {
+      DeliveryStatsQueries remote = new RemoteStatsQueries(urls, config.internalToken());
+      return () -> remote;
+    }
+    return () -> {
+      throw new StatsUnavailableException("delivery statistics are not available from this control plane: run "
+          + "delivery-stats in the same process (./webhooks up) or set " + Setting.STATS_URL.envName());
+    };
+  }
+
+  /**
    * Mounts {@code /v1/...}, {@code /openapi.json} and the web console ({@code /} and
    * {@code /console/*}, see {@link Console}) on the process's router and starts the sweep of expired
    * secrets on its Vert.x timers.
@@ -123,8 +166,12 @@ public final class ControlPlane implements Service {
     Idempotency idempotency = new Idempotency(idempotencyView, producer,
         new AvroSerde<>(new SchemaRegistryClient(config.registryUrl()), IdempotentResponse.getClassSchema()),
         idemTopic, subscriptions::find, clock, WRITE_WAIT);
+    Supplier<DeliveryStatsQueries> queries = statsQueries();
+    redeliveries = new Redeliveries(config, NAME + "-redeliveries", clock);
     new WebhooksApi(subscriptions, repository, new Authenticator(apiKeys), idempotency,
-        new TestEvents(endpoints, clock), config.httpTimeout(), metrics, WRITE_WAIT)
+        new TestEvents(endpoints, clock), config.httpTimeout(), metrics, WRITE_WAIT,
+        new MonitoringRoutes(queries, config.failingWindow()),
+        new RecoveryRoutes(redeliveries, queries, subscriptions::find))
         .mount(router, openApiDocument());
     Console.mount(router);
     long every = sweepInterval(config.secretRotationGrace()).toMillis();
@@ -180,6 +227,9 @@ public final class ControlPlane implements Service {
     }
     if (endpoints != null) {
       endpoints.close();
+    }
+    if (redeliveries != null) {
+      redeliveries.close();
     }
     if (subscriptions != null) {
       subscriptions.close();

@@ -17,7 +17,6 @@ import org.webhooks.client.DeliveryRequest;
 import org.webhooks.client.EndpointClient;
 import org.webhooks.data.SubscriptionRules;
 import org.webhooks.schemas.EventExamples;
-import org.webhooks.schemas.EventTypes;
 import org.webhooks.schemas.avro.Subscription;
 
 /**
@@ -78,9 +77,9 @@ public final class TestEvents {
    */
   public CompletableFuture<Outcome> send(Subscription subscription, String eventType) {
     String type = eventType == null ? subscription.getEventTypes().get(0) : eventType.trim();
-    if (EventTypes.fromWireName(type).isEmpty()) {
+    if (!EventExamples.TYPES.contains(type)) {
       throw new IllegalArgumentException("event_type: '" + type + "' is unknown (known: "
-          + String.join(", ", EventTypes.ALL) + ")");
+          + String.join(", ", EventExamples.TYPES) + ")");
     }
     Instant now = clock.instant();
     byte[] id = new byte[8];

@@ -24,9 +24,9 @@ import org.webhooks.data.SubscriptionRepository;
 import org.webhooks.data.SubscriptionRules.InvalidSubscriptionException;
 import org.webhooks.data.SubscriptionView;
 import org.webhooks.schemas.EventExamples;
-import org.webhooks.schemas.EventTypes;
 import org.webhooks.schemas.avro.SigningSecret;
 import org.webhooks.schemas.avro.Subscription;
+import org.webhooks.stats.StatsUnavailableException;
 
 /**
  * The {@code /v1} routes. Each request is authenticated first (401 before anything else), then acts
@@ -51,13 +51,15 @@ final class WebhooksApi {
   private final Duration testTimeout;
   private final ControlPlaneMetrics metrics;
   private final Duration writeWait;
+  private final MonitoringRoutes monitoring;
+  private final RecoveryRoutes recovery;
 
   /** One authenticated request. */
   private record Call(RoutingContext ctx, Caller caller) {}
 
   WebhooksApi(SubscriptionView view, SubscriptionRepository repository, Authenticator authenticator,
       Idempotency idempotency, TestEvents testEvents, Duration testTimeout, ControlPlaneMetrics metrics,
-      Duration writeWait) {
+      Duration writeWait, MonitoringRoutes monitoring, RecoveryRoutes recovery) {
     this.view = view;
     this.repository = repository;
     this.authenticator = authenticator;
@@ -66,6 +68,8 @@ final class WebhooksApi {
     this.testTimeout = testTimeout;
     this.metrics = metrics;
     this.writeWait = writeWait;
+    this.monitoring = monitoring;
+    this.recovery = recovery;
   }
 
   /** Adds the {@code /v1} routes and {@code /openapi.json} to {@code router}. */
@@ -81,6 +85,15 @@ final class WebhooksApi {
     on(router, HttpMethod.DELETE, "/v1/webhooks/:id", true, this::delete);
     on(router, HttpMethod.POST, "/v1/webhooks/:id/secret/rotate", true, this::rotate);
     on(router, HttpMethod.POST, "/v1/webhooks/:id/test", true, this::test);
+    on(router, HttpMethod.GET, "/v1/webhooks/:id/stats", true, c -> monitoring.stats(c.ctx(), owned(c)));
+    on(router, HttpMethod.GET, "/v1/webhooks/:id/attempts", true, c -> monitoring.attempts(c.ctx(), owned(c)));
+    on(router, HttpMethod.GET, "/v1/webhooks/:id/health", true, c -> monitoring.health(owned(c)));
+    on(router, HttpMethod.GET, "/v1/events/:event_id/attempts", true,
+        c -> monitoring.eventAttempts(accountOf(c), c.ctx().pathParam("event_id")));
+    on(router, HttpMethod.POST, "/v1/webhooks/:id/recover", true, c -> recovery.recover(c.ctx(), owned(c)));
+    on(router, HttpMethod.POST, "/v1/webhooks/:id/replay", true, c -> recovery.replay(c.ctx(), owned(c)));
+    on(router, HttpMethod.POST, "/v1/attempts/:id/resend", true,
+        c -> recovery.resend(accountOf(c), c.ctx().pathParam("id")));
     on(router, HttpMethod.POST, "/v1/filters/check", false, call -> ApiResponse.of(200, FilterCheck.check(body(call))));
     // anything else under /v1: still 401 without a valid key, then a JSON 404
     router.route("/v1/*").blockingHandler(ctx -> answer(ctx, "other", () -> {
@@ -119,6 +132,8 @@ final class WebhooksApi {
       response = error(e.status(), e.field(), e.getMessage());
     } catch (InvalidSubscriptionException e) {
       response = error(400, e.field(), e.getMessage());
+    } catch (StatsUnavailableException e) {
+      response = error(503, null, e.getMessage());
     } catch (RuntimeException e) {
       LOG.error("{} {} failed: {}", ctx.request().method(), ctx.request().path(), e.toString(), e);
       response = error(500, null, "internal error; the request may or may not have been carried out");
@@ -144,7 +159,7 @@ final class WebhooksApi {
   private ApiResponse eventTypes(Call call) {
     ObjectNode out = SubscriptionJson.JSON.createObjectNode();
     ArrayNode data = out.putArray("data");
-    for (String type : EventTypes.ALL) {
+    for (String type : EventExamples.TYPES) {
       ObjectNode t = data.addObject();
       t.put("event_type", type);
       t.put("description", EventExamples.description(type));

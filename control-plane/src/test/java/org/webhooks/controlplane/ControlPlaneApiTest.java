@@ -19,6 +19,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.webhooks.controlplane.ApiFixture.Response;
 import org.webhooks.data.ApiKeys;
 import org.webhooks.data.SubscriptionStore;
+import org.webhooks.schemas.EventExamples;
 import org.webhooks.schemas.EventTypes;
 import org.webhooks.schemas.WebhookSecret;
 import org.webhooks.schemas.WebhookSignature;
@@ -240,6 +241,11 @@ class ControlPlaneApiTest {
         new String[] {"PATCH", "/v1/webhooks/" + id, "{\"description\":\"mine now\"}"},
         new String[] {"POST", "/v1/webhooks/" + id + "/secret/rotate", null},
         new String[] {"POST", "/v1/webhooks/" + id + "/test", null},
+        new String[] {"GET", "/v1/webhooks/" + id + "/stats", null},
+        new String[] {"GET", "/v1/webhooks/" + id + "/attempts", null},
+        new String[] {"GET", "/v1/webhooks/" + id + "/health", null},
+        new String[] {"POST", "/v1/webhooks/" + id + "/recover", null},
+        new String[] {"POST", "/v1/webhooks/" + id + "/replay", null},
         new String[] {"DELETE", "/v1/webhooks/" + id, null});
   }
 
@@ -427,10 +433,12 @@ class ControlPlaneApiTest {
   }
 
   @Test
-  void eventTypesListsTheEightWithADescriptionAndAnExample() throws Exception {
+  void eventTypesListsCallAndOperationalEventTypesWithADescriptionAndAnExample() throws Exception {
     JsonNode data = api.call("GET", "/v1/event-types", keyB, null).body().get("data");
 
-    assertThat(data).extracting(n -> n.get("event_type").asText()).containsExactlyElementsOf(EventTypes.ALL);
+    assertThat(data).extracting(n -> n.get("event_type").asText()).containsExactlyElementsOf(EventExamples.TYPES)
+        .containsAll(EventTypes.ALL).contains("endpoint.failing", "endpoint.recovered", "endpoint.disabled",
+            "message.attempt.exhausted");
     for (JsonNode t : data) {
       assertThat(t.get("description").asText()).isNotBlank();
       assertThat(t.get("example").get("event_type").asText()).isEqualTo(t.get("event_type").asText());
@@ -438,5 +446,13 @@ class ControlPlaneApiTest {
     Optional<JsonNode> completed = java.util.stream.StreamSupport.stream(data.spliterator(), false)
         .filter(t -> t.get("event_type").asText().equals("call.completed")).findFirst();
     assertThat(completed.orElseThrow().get("example").get("data").get("duration_seconds").asInt()).isEqualTo(247);
+    // a subscription may select operational events, and a test event of one is their example
+    Response alerts = create(keyA, "{\"url\":\"" + receiver.url("/alerts") + "\",\"event_types\":[\"endpoint.failing\","
+        + "\"message.attempt.exhausted\"]}");
+    assertThat(alerts.status()).as(alerts.body().toString()).isEqualTo(201);
+    JsonNode sent = api.call("POST", "/v1/webhooks/" + alerts.body().get("id").asText() + "/test", keyA, null).body();
+    assertThat(sent.get("event_type").asText()).isEqualTo("endpoint.failing");
+    JsonNode got = ApiFixture.JSON.readTree(receiver.received("/alerts").get(0).body());
+    assertThat(got.get("data").get("endpoint_id").asText()).startsWith("sub_");
   }
 }

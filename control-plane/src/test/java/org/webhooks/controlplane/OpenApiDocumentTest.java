@@ -29,8 +29,8 @@ class OpenApiDocumentTest {
     Vertx vertx = Vertx.vertx();
     try {
       Router router = Router.router(vertx);
-      new WebhooksApi(null, null, null, null, null, Duration.ofSeconds(1), new ControlPlaneMetrics(), Duration.ZERO)
-          .mount(router, ControlPlane.openApiDocument());
+      new WebhooksApi(null, null, null, null, null, Duration.ofSeconds(1), new ControlPlaneMetrics(), Duration.ZERO,
+          null, null).mount(router, ControlPlane.openApiDocument());
 
       Set<String> mounted = new TreeSet<>();
       for (Route route : router.getRoutes()) {

@@ -1,7 +1,11 @@
 package org.webhooks.stats;
 
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.EnumSet;
 import java.util.Set;
+import java.util.function.Function;
+import org.webhooks.schemas.AttemptOutcomes;
 import org.webhooks.schemas.avro.AttemptOutcome;
 
 /**
@@ -38,6 +42,56 @@ public record AttemptQuery(Set<AttemptOutcome> outcomes, String eventType, Insta
   /** @return every attempt, first page, {@value #DEFAULT_LIMIT} per page. */
   public static AttemptQuery all() {
     return new AttemptQuery(Set.of(), null, null, null, null, DEFAULT_LIMIT);
+  }
+
+  /**
+   * Reads a query from request parameters: {@code outcome} (comma-separated wire names such as
+   * {@code http_error,timeout}), {@code event_type}, {@code since} and {@code until} (ISO-8601 instants),
+   * {@code cursor} and {@code limit} (1 to {@value #MAX_LIMIT}, default {@value #DEFAULT_LIMIT}).
+   *
+   * @param param a query parameter by name, null when absent
+   * @throws IllegalArgumentException whose message starts with the name of the parameter that is
+   *     malformed ({@code outcome: ...}, {@code limit: ...}, {@code since: ...})
+   */
+  public static AttemptQuery parse(Function<String, String> param) {
+    Set<AttemptOutcome> outcomes = EnumSet.noneOf(AttemptOutcome.class);
+    String outcome = param.apply("outcome");
+    if (outcome != null && !outcome.isBlank()) {
+      for (String o : outcome.split(",")) {
+        try {
+          outcomes.add(AttemptOutcomes.fromWireName(o.trim()));
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("outcome: " + e.getMessage());
+        }
+      }
+    }
+    String limit = param.apply("limit");
+    int n;
+    try {
+      n = limit == null || limit.isEmpty() ? DEFAULT_LIMIT : Integer.parseInt(limit);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("limit: '" + limit + "' is not a whole number");
+    }
+    String eventType = param.apply("event_type");
+    String cursor = param.apply("cursor");
+    AttemptQuery q = new AttemptQuery(outcomes, eventType == null || eventType.isEmpty() ? null : eventType,
+        instant(param, "since"), instant(param, "until"), cursor == null || cursor.isEmpty() ? null : cursor, n);
+    if (q.cursor() != null) {
+      AttemptCursor.decode(q.cursor());
+    }
+    return q;
+  }
+
+  private static Instant instant(Function<String, String> param, String name) {
+    String v = param.apply(name);
+    if (v == null || v.isEmpty()) {
+      return null;
+    }
+    try {
+      return Instant.parse(v);
+    } catch (DateTimeParseException e) {
+      throw new IllegalArgumentException(name + ": '" + v + "' is not an ISO-8601 instant");
+    }
   }
 
   /** @return this query for the page after the one that returned {@code nextCursor}. */

@@ -36,6 +36,25 @@ public interface DeliveryStatsQueries {
   EventAttempts eventAttempts(String accountId, String eventId);
 
   /**
+   * @return what the fanout (and any replay) decided about the event for each subscription of the
+   *     account: why each did or did not receive it; empty decisions when the event is unknown to the account
+   * @throws StatsUnavailableException when the data cannot be reached now
+   * @throws IllegalArgumentException when an id is empty
+   */
+  EventVerdicts eventVerdicts(String accountId, String eventId);
+
+  /**
+   * Finds one attempt by its {@code attempt_id}, among the account's attempts within the index retention.
+   * With several instances every one holding a part of the index is asked.
+   *
+   * @return the attempt, or empty when the account has none with that id
+   * @throws StatsUnavailableException when some part of the index cannot be reached now and the others
+   *     do not hold it
+   * @throws IllegalArgumentException when an id is empty
+   */
+  Optional<AttemptRecord> attempt(String accountId, String attemptId);
+
+  /**
    * @return the endpoint's current health; empty when it was never attempted (or is not the account's)
    * @throws StatsUnavailableException when the data cannot be reached now
    * @throws IllegalArgumentException when an id is empty

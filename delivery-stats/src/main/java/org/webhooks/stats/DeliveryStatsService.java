@@ -166,6 +166,7 @@ public final class DeliveryStatsService implements Service {
     try {
       registry.register(topics.operationalEvents().valueSubject(), topics.operationalEvents().valueSchema());
       registry.register(topics.deadLetters().valueSubject(), topics.deadLetters().valueSchema());
+      registry.register(topics.matchVerdicts().valueSubject(), topics.matchVerdicts().valueSchema());
     } catch (SchemaRegistryClient.RegistryException e) {
       throw new IllegalStateException(NAME + " cannot start: " + e.getMessage(), e);
     }
@@ -187,9 +188,9 @@ public final class DeliveryStatsService implements Service {
         LOG.info("{} {} -> {}", NAME, before, now);
       }
     });
-    var attemptSerde = topics.attempts().valueSerde(registry);
-    RoutedStatsQueries.Readers readers = stores -> new LocalStatsReader(stores, topics.attempts().name(),
-        attemptSerde.deserializer(), policy, config.attemptRetention(), clock);
+    LocalStatsReader.Decoders decoders = LocalStatsReader.Decoders.of(topics, registry);
+    RoutedStatsQueries.Readers readers = stores -> new LocalStatsReader(stores, decoders, policy,
+        config.attemptRetention(), clock);
     PeerClient peers = new PeerClient(config.internalToken());
     routed = new RoutedStatsQueries(created, self, peers, readers, true, metrics);
     local = new RoutedStatsQueries(created, self, peers, readers, false, metrics);

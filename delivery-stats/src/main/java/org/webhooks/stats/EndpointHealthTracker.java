@@ -29,7 +29,8 @@ import org.webhooks.schemas.avro.OperationalEventType;
  *
  * <ul>
  *   <li>on each attempt: message.attempt.exhausted for a final failed attempt; endpoint.disabled for a
- *       final 410 Gone (the worker disabled the subscription); then the endpoint is judged;
+ *       final 410 Gone (the worker disabled the subscription); then the endpoint is judged. Attempts that
+ *       delivered an operational event count for none of this but a 410: no alert comes of an alert;
  *   <li>every {@link AlertPolicy#evaluationInterval()} of wall-clock time (a punctuation that reads the
  *       injected {@link Clock}, so tests move time): every endpoint of the task is judged, and one that
  *       has gone without a success for {@code WEBHOOKS_AUTO_DISABLE_AFTER} is disabled; the health of a
@@ -80,24 +81,41 @@ final class EndpointHealthTracker implements Processor<String, DecodedAttempt, S
     if (a.getStartedAt().isBefore(now.minus(BACKLOG))) {
       lastBacklogRead = now;
     }
+    boolean gone = a.getFinal$() && a.getOutcome() == AttemptOutcome.HTTP_ERROR
+        && Integer.valueOf(410).equals(a.getStatusCode());
+    // Deliveries of operational events are left out of the judgement: an alert that cannot be delivered
+    // must not itself raise an alert (message.attempt.exhausted, endpoint.failing), or an endpoint that
+    // receives alerts about itself or others could feed on its own failures. Only a 410 Gone, which
+    // disabled the subscription, is reported: it ends deliveries, so it cannot repeat.
+    boolean operational = OperationalEventTypes.fromWireName(a.getEventType()).isPresent();
+    if (operational && !gone) {
+      return;
+    }
     String key = StatsKeys.of(a.getAccountId(), a.getSubscriptionId());
     byte[] stored = store.get(key);
     EndpointHealth h = stored == null ? new EndpointHealth(a.getAccountId(), a.getSubscriptionId())
         : EndpointHealth.decode(stored);
-    h.apply(a, policy.slotMs(), policy.window().toMillis());
     long timestamp = record.timestamp();
-    if (a.getFinal$() && AttemptOutcomes.isFailure(a.getOutcome())) {
-      emit(OperationalEvents.exhausted(a, now), timestamp);
+    if (operational) {
+      if (h.url.isEmpty()) {
+        h.url = a.getUrl();
+      }
+    } else {
+      h.apply(a, policy.slotMs(), policy.window().toMillis());
+      if (a.getFinal$() && AttemptOutcomes.isFailure(a.getOutcome())) {
+        emit(OperationalEvents.exhausted(a, now), timestamp);
+      }
     }
-    if (a.getFinal$() && a.getOutcome() == AttemptOutcome.HTTP_ERROR && Integer.valueOf(410).equals(a.getStatusCode())
-        && h.disabledAt == null) {
+    if (gone && h.disabledAt == null) {
       h.disabledAt = a.getStartedAt().toEpochMilli() + Math.max(0, a.getLatencyMs());
       h.failingAlertedAt = null;
       h.failingReason = null;
       emit(OperationalEvents.disabled(h, policy, now, "the endpoint answered 410 Gone to delivery "
           + a.getDeliveryId() + "; the subscription was disabled"), timestamp);
     }
-    judge(h, now, timeBased(now), timestamp);
+    if (!operational) {
+      judge(h, now, timeBased(now), timestamp);
+    }
     store.put(key, h.encode());
   }
 

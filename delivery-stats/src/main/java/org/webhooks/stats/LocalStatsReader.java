@@ -3,7 +3,9 @@ package org.webhooks.stats;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,7 +15,10 @@ import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.apache.kafka.streams.state.ReadOnlyWindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
+import org.webhooks.schemas.SchemaRegistryClient;
+import org.webhooks.schemas.Topics;
 import org.webhooks.schemas.avro.DeliveryAttempt;
+import org.webhooks.schemas.avro.MatchVerdicts;
 
 /**
  * Answers the queries of {@link DeliveryStatsQueries} from stores of this process: those of one task
@@ -38,20 +43,38 @@ final class LocalStatsReader implements DeliveryStatsQueries {
   private final Stores stores;
   private final String attemptsTopic;
   private final Deserializer<DeliveryAttempt> attempts;
+  private final String verdictsTopic;
+  private final Deserializer<MatchVerdicts> verdicts;
   private final AlertPolicy policy;
   private final Duration retention;
   private final Clock clock;
 
   /**
-   * @param attemptsTopic the topic the indexed records came from (their serde looks schemas up by it)
+   * The deserializers of the indexed records, made once (they cache a reader per writer schema).
+   *
+   * @param attemptsTopic the topic attempt records came from (their serde looks schemas up by it)
+   * @param verdictsTopic the topic match verdict records came from
+   */
+  record Decoders(String attemptsTopic, Deserializer<DeliveryAttempt> attempts, String verdictsTopic,
+      Deserializer<MatchVerdicts> verdicts) {
+
+    static Decoders of(Topics topics, SchemaRegistryClient registry) {
+      return new Decoders(topics.attempts().name(), topics.attempts().valueSerde(registry).deserializer(),
+          topics.matchVerdicts().name(), topics.matchVerdicts().valueSerde(registry).deserializer());
+    }
+  }
+
+  /**
+   * @param decoders the deserializers of the indexed records
    * @param retention {@code WEBHOOKS_ATTEMPT_RETENTION}: attempts older than this are not listed
    * @param clock the "now" that windows end at
    */
-  LocalStatsReader(Stores stores, String attemptsTopic, Deserializer<DeliveryAttempt> attempts, AlertPolicy policy,
-      Duration retention, Clock clock) {
+  LocalStatsReader(Stores stores, Decoders decoders, AlertPolicy policy, Duration retention, Clock clock) {
     this.stores = stores;
-    this.attemptsTopic = attemptsTopic;
-    this.attempts = attempts;
+    this.attemptsTopic = decoders.attemptsTopic();
+    this.attempts = decoders.attempts();
+    this.verdictsTopic = decoders.verdictsTopic();
+    this.verdicts = decoders.verdicts();
     this.policy = policy;
     this.retention = retention;
     this.clock = clock;
@@ -145,6 +168,50 @@ final class LocalStatsReader implements DeliveryStatsQueries {
       }
     }
     return new EventAttempts(accountId, eventId, out);
+  }
+
+  @Override
+  public EventVerdicts eventVerdicts(String accountId, String eventId) {
+    String key = StatsKeys.of(accountId, eventId);
+    List<MatchDecision> out = new ArrayList<>();
+    Instant oldest = clock.instant().minus(retention);
+    try (WindowStoreIterator<byte[]> it = stores.window(StatsStores.VERDICTS_BY_EVENT)
+        .fetch(key, oldest, Instant.ofEpochMilli(Long.MAX_VALUE))) {
+      while (it.hasNext()) {
+        for (byte[] record : AttemptList.read(it.next().value)) {
+          MatchVerdicts v = verdicts.deserialize(verdictsTopic, record);
+          if (v.getAccountId().equals(accountId) && v.getEventId().equals(eventId)) {
+            out.add(MatchDecision.of(v));
+          }
+        }
+      }
+    }
+    out.sort(Comparator.comparing(MatchDecision::decidedAt));
+    return new EventVerdicts(accountId, eventId, out);
+  }
+
+  @Override
+  public Optional<AttemptRecord> attempt(String accountId, String attemptId) {
+    Instant oldest = clock.instant().minus(retention);
+    try (WindowStoreIterator<byte[]> where = stores.window(StatsStores.ATTEMPTS_BY_ID)
+        .fetch(StatsKeys.of(accountId, attemptId), oldest, Instant.ofEpochMilli(Long.MAX_VALUE))) {
+      while (where.hasNext()) {
+        KeyValue<Long, byte[]> entry = where.next();
+        String subscriptionId = new String(entry.value, StandardCharsets.UTF_8);
+        byte[] list = stores.window(StatsStores.ATTEMPTS_BY_SUBSCRIPTION)
+            .fetch(StatsKeys.of(accountId, subscriptionId), entry.key);
+        if (list == null) {
+          continue;
+        }
+        for (byte[] record : AttemptList.read(list)) {
+          DeliveryAttempt a = attempts.deserialize(attemptsTopic, record);
+          if (a.getAttemptId().equals(attemptId) && a.getAccountId().equals(accountId)) {
+            return Optional.of(AttemptRecord.of(a));
+          }
+        }
+      }
+    }
+    return Optional.empty();
   }
 
   @Override

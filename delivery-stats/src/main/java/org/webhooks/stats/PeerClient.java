@@ -14,9 +14,10 @@ import java.util.StringJoiner;
 import org.apache.kafka.streams.state.HostInfo;
 
 /**
- * Asks the delivery-stats instance that holds a key for the answer, over its internal routes
- * ({@link StatsRoutes}), with the shared token and the header that makes it answer from its own stores
- * rather than forward again.
+ * Asks a delivery-stats instance over its internal routes ({@link StatsRoutes}), with the shared token:
+ * an instance asks the one that holds a key, with the header that makes it answer from its own stores
+ * rather than forward again; a control plane asks any instance, without it, and that one routes the
+ * query.
  */
 final class PeerClient {
 
@@ -25,10 +26,25 @@ final class PeerClient {
 
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
   private final String token;
+  private final boolean forwarded;
 
   /** @param token {@code WEBHOOKS_INTERNAL_TOKEN}; empty = forwarding is refused */
   PeerClient(String token) {
+    this(token, true);
+  }
+
+  /**
+   * @param token {@code WEBHOOKS_INTERNAL_TOKEN}; empty = every request is refused here
+   * @param forwarded true between instances: the instance asked answers from its own stores only
+   */
+  PeerClient(String token, boolean forwarded) {
     this.token = token;
+    this.forwarded = forwarded;
+  }
+
+  /** As {@link #get(URI, String, Map, Class)}, of the instance at {@code peer}. */
+  <T> Optional<T> get(HostInfo peer, String path, Map<String, String> params, Class<T> type) {
+    return get(URI.create("http://" + peer.host() + ":" + peer.port()), path, params, type);
   }
 
   /**
@@ -39,10 +55,13 @@ final class PeerClient {
    *     anything but 200 or 404
    * @throws IllegalArgumentException when the peer refused the parameters (400)
    */
-  <T> Optional<T> get(HostInfo peer, String path, Map<String, String> params, Class<T> type) {
+  <T> Optional<T> get(URI base, String path, Map<String, String> params, Class<T> type) {
+    String peer = base.getHost() + ":" + base.getPort();
     if (token.isEmpty()) {
-      throw new StatsUnavailableException("the data is held by delivery-stats instance " + peer.host() + ":"
-          + peer.port() + ", and instances forward queries only with WEBHOOKS_INTERNAL_TOKEN set on every one");
+      throw new StatsUnavailableException(forwarded
+          ? "the data is held by delivery-stats instance " + peer
+              + ", and instances forward queries only with WEBHOOKS_INTERNAL_TOKEN set on every one"
+          : "delivery-stats at " + peer + " answers only with WEBHOOKS_INTERNAL_TOKEN set here and there");
     }
     StringJoiner query = new StringJoiner("&");
     params.forEach((k, v) -> {
@@ -50,15 +69,18 @@ final class PeerClient {
         query.add(k + "=" + URLEncoder.encode(v, StandardCharsets.UTF_8));
       }
     });
-    URI uri = URI.create("http://" + peer.host() + ":" + peer.port() + path + "?" + query);
-    HttpRequest request = HttpRequest.newBuilder(uri).timeout(REQUEST_TIMEOUT)
-        .header(StatsRoutes.TOKEN_HEADER, token).header(StatsRoutes.FORWARDED_HEADER, "true").GET().build();
+    URI uri = URI.create(base + path + "?" + query);
+    HttpRequest.Builder builder = HttpRequest.newBuilder(uri).timeout(REQUEST_TIMEOUT)
+        .header(StatsRoutes.TOKEN_HEADER, token);
+    if (forwarded) {
+      builder.header(StatsRoutes.FORWARDED_HEADER, "true");
+    }
+    HttpRequest request = builder.GET().build();
     HttpResponse<byte[]> response;
     try {
       response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
     } catch (IOException e) {
-      throw new StatsUnavailableException("delivery-stats instance " + peer.host() + ":" + peer.port()
-          + " cannot be reached: " + e, e);
+      throw new StatsUnavailableException("delivery-stats instance " + peer + " cannot be reached: " + e, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new StatsUnavailableException("interrupted while asking delivery-stats instance " + peer, e);
@@ -76,7 +98,7 @@ final class PeerClient {
         return Optional.empty();
       }
       case 400 -> throw new IllegalArgumentException(errorOf(body));
-      default -> throw new StatsUnavailableException("delivery-stats instance " + peer.host() + ":" + peer.port()
+      default -> throw new StatsUnavailableException("delivery-stats instance " + peer
           + " answered " + response.statusCode() + ": " + errorOf(body));
     }
   }

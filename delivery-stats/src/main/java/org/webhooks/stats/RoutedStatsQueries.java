@@ -1,5 +1,6 @@
 package org.webhooks.stats;
 
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -10,6 +11,7 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.StreamsMetadata;
 import org.apache.kafka.streams.state.HostInfo;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
@@ -22,8 +24,11 @@ import org.apache.kafka.streams.state.ReadOnlyWindowStore;
  *
  * <p>Routing keys: statistics, attempts and health live in the partition of the subscription id,
  * the key of {@code webhook-attempts}; an event's attempts in the partition of
- * {@code <account_id>|<event_id>}, the key of the by-event repartition topic. Both were partitioned by
- * the default partitioner over the UTF-8 key, which is what the metadata lookup applies too.
+ * {@code <account_id>|<event_id>}, the key of the by-event repartition topic; an event's match verdicts
+ * in the partition of the event id, the key of {@code webhook-match-verdicts}. All were partitioned by
+ * the default partitioner over the UTF-8 key, which is what the metadata lookup applies too. An attempt
+ * looked up by its id has no routing key (its subscription is not known): every instance holding a part
+ * of the index is asked.
  */
 final class RoutedStatsQueries implements DeliveryStatsQueries {
 
@@ -84,6 +89,52 @@ final class RoutedStatsQueries implements DeliveryStatsQueries {
     return route(StatsStores.ATTEMPTS_BY_EVENT, StatsKeys.of(accountId, eventId), r -> r.eventAttempts(accountId, eventId),
         peer -> peers.get(peer, StatsRoutes.EVENT_ATTEMPTS, Map.of("account_id", accountId, "event_id", eventId),
             EventAttempts.class).orElseThrow());
+  }
+
+  @Override
+  public EventVerdicts eventVerdicts(String accountId, String eventId) {
+    StatsKeys.of(accountId, eventId);
+    return route(StatsStores.VERDICTS_BY_EVENT, eventId, r -> r.eventVerdicts(accountId, eventId),
+        peer -> peers.get(peer, StatsRoutes.EVENT_VERDICTS, Map.of("account_id", accountId, "event_id", eventId),
+            EventVerdicts.class).orElseThrow());
+  }
+
+  @Override
+  public Optional<AttemptRecord> attempt(String accountId, String attemptId) {
+    StatsKeys.of(accountId, attemptId);
+    if (self == null || !mayForward) {
+      return readLocally(r -> r.attempt(accountId, attemptId), -1);
+    }
+    Collection<StreamsMetadata> holders;
+    try {
+      holders = streams.streamsMetadataForStore(StatsStores.ATTEMPTS_BY_ID);
+    } catch (IllegalStateException | InvalidStateStoreException e) {
+      throw new StatsUnavailableException("delivery statistics are not available yet: " + e.getMessage(), e);
+    }
+    StatsUnavailableException unreachable = null;
+    for (StreamsMetadata holder : holders) {
+      try {
+        Optional<AttemptRecord> found = holder.hostInfo().equals(self)
+            ? readLocally(r -> r.attempt(accountId, attemptId), -1)
+            : forwarded(holder.hostInfo(), accountId, attemptId);
+        if (found.isPresent()) {
+          return found;
+        }
+      } catch (StatsUnavailableException e) {
+        unreachable = e;
+      }
+    }
+    if (unreachable != null || holders.isEmpty()) {
+      throw unreachable != null ? unreachable : new StatsUnavailableException("delivery statistics are not available "
+          + "yet (the stores are being assigned or restored); ask again shortly");
+    }
+    return Optional.empty();
+  }
+
+  private Optional<AttemptRecord> forwarded(HostInfo peer, String accountId, String attemptId) {
+    metrics.queryForwarded();
+    return peers.get(peer, StatsRoutes.ATTEMPT, Map.of("account_id", accountId, "attempt_id", attemptId),
+        AttemptRecord.class);
   }
 
   @Override

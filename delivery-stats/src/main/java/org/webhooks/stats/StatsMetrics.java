@@ -40,7 +40,7 @@ public final class StatsMetrics implements MeterBinder {
     return attempts.get();
   }
 
-  /** @return attempt records that could not be decoded and went to the dead-letter topic. */
+  /** @return attempt and match verdict records that could not be decoded and went to the dead-letter topic. */
   public long deadLetters() {
     return deadLetters.get();
   }
@@ -105,7 +105,8 @@ public final class StatsMetrics implements MeterBinder {
     FunctionCounter.builder("webhooks.stats.attempts", this, StatsMetrics::attempts)
         .description("Attempt records read by delivery-stats").register(registry);
     FunctionCounter.builder("webhooks.stats.dead.letters", this, StatsMetrics::deadLetters)
-        .description("Attempt records delivery-stats could not decode (dead-lettered)").register(registry);
+        .description("Attempt and match verdict records delivery-stats could not decode (dead-lettered)")
+        .register(registry);
     FunctionCounter.builder("webhooks.stats.threads.replaced", this, m -> m.threadsReplaced.get())
         .description("delivery-stats stream threads that failed and were replaced").register(registry);
     FunctionCounter.builder("webhooks.stats.queries.forwarded", this, StatsMetrics::queriesForwarded)

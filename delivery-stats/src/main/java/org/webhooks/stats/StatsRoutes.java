@@ -5,19 +5,14 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.time.Instant;
-import java.time.format.DateTimeParseException;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.webhooks.schemas.AttemptOutcomes;
-import org.webhooks.schemas.avro.AttemptOutcome;
 
 /**
  * The internal routes delivery-stats instances ask each other on, mounted on the process's one HTTP
@@ -30,6 +25,8 @@ import org.webhooks.schemas.avro.AttemptOutcome;
  *   <li>{@code GET /internal/delivery-stats/stats?account_id=&subscription_id=&window=1h|24h|7d}
  *   <li>{@code GET /internal/delivery-stats/attempts?account_id=&subscription_id=&outcome=a,b&event_type=&since=&until=&cursor=&limit=}
  *   <li>{@code GET /internal/delivery-stats/event-attempts?account_id=&event_id=}
+ *   <li>{@code GET /internal/delivery-stats/event-verdicts?account_id=&event_id=}
+ *   <li>{@code GET /internal/delivery-stats/attempt?account_id=&attempt_id=} (404 when none)
  *   <li>{@code GET /internal/delivery-stats/health?account_id=&subscription_id=} (404 when none)
  * </ul>
  *
@@ -42,6 +39,8 @@ final class StatsRoutes {
   static final String STATS = BASE + "/stats";
   static final String ATTEMPTS = BASE + "/attempts";
   static final String EVENT_ATTEMPTS = BASE + "/event-attempts";
+  static final String EVENT_VERDICTS = BASE + "/event-verdicts";
+  static final String ATTEMPT = BASE + "/attempt";
   static final String HEALTH = BASE + "/health";
   static final String TOKEN_HEADER = "webhooks-internal-token";
   static final String FORWARDED_HEADER = "webhooks-forwarded";
@@ -61,9 +60,13 @@ final class StatsRoutes {
         required(ctx, "account_id"), required(ctx, "subscription_id"),
         StatsWindow.parse(Optional.ofNullable(ctx.request().getParam("window")).orElse("24h"))))));
     router.get(ATTEMPTS).blockingHandler(ctx -> answer(ctx, token, routed, local, q -> Optional.of(q.attempts(
-        required(ctx, "account_id"), required(ctx, "subscription_id"), query(ctx.request()::getParam)))));
+        required(ctx, "account_id"), required(ctx, "subscription_id"), AttemptQuery.parse(ctx.request()::getParam)))));
     router.get(EVENT_ATTEMPTS).blockingHandler(ctx -> answer(ctx, token, routed, local, q -> Optional.of(
         q.eventAttempts(required(ctx, "account_id"), required(ctx, "event_id")))));
+    router.get(EVENT_VERDICTS).blockingHandler(ctx -> answer(ctx, token, routed, local, q -> Optional.of(
+        q.eventVerdicts(required(ctx, "account_id"), required(ctx, "event_id")))));
+    router.get(ATTEMPT).blockingHandler(ctx -> answer(ctx, token, routed, local, q -> q.attempt(
+        required(ctx, "account_id"), required(ctx, "attempt_id"))));
     router.get(HEALTH).blockingHandler(ctx -> answer(ctx, token, routed, local, q -> q.health(
         required(ctx, "account_id"), required(ctx, "subscription_id"))));
   }
@@ -79,45 +82,6 @@ final class StatsRoutes {
     p.put("cursor", q.cursor());
     p.put("limit", Integer.toString(q.limit()));
     return p;
-  }
-
-  /**
-   * @param param a query parameter by name, null when absent
-   * @throws IllegalArgumentException naming the parameter that is malformed
-   */
-  static AttemptQuery query(Function<String, String> param) {
-    Set<AttemptOutcome> outcomes = EnumSet.noneOf(AttemptOutcome.class);
-    String outcome = param.apply("outcome");
-    if (outcome != null && !outcome.isBlank()) {
-      for (String o : outcome.split(",")) {
-        try {
-          outcomes.add(AttemptOutcomes.fromWireName(o.trim()));
-        } catch (IllegalArgumentException e) {
-          throw new IllegalArgumentException("outcome: " + e.getMessage());
-        }
-      }
-    }
-    String limit = param.apply("limit");
-    int n;
-    try {
-      n = limit == null ? AttemptQuery.DEFAULT_LIMIT : Integer.parseInt(limit);
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("limit: '" + limit + "' is not a whole number");
-    }
-    return new AttemptQuery(outcomes, param.apply("event_type"), instant(param, "since"), instant(param, "until"),
-        param.apply("cursor"), n);
-  }
-
-  private static Instant instant(Function<String, String> param, String name) {
-    String v = param.apply(name);
-    if (v == null) {
-      return null;
-    }
-    try {
-      return Instant.parse(v);
-    } catch (DateTimeParseException e) {
-      throw new IllegalArgumentException(name + ": '" + v + "' is not an ISO-8601 instant");
-    }
   }
 
   private static String required(RoutingContext ctx, String name) {

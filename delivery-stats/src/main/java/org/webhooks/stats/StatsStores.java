@@ -20,6 +20,11 @@ import org.apache.kafka.streams.state.WindowStore;
  *       kept {@code WEBHOOKS_ATTEMPT_RETENTION};
  *   <li>{@link #ATTEMPTS_BY_EVENT}: {@code account|event_id} x millisecond -> {@link AttemptList}, kept
  *       {@code WEBHOOKS_ATTEMPT_RETENTION}, fed by the repartition topic keyed by account and event;
+ *   <li>{@link #ATTEMPTS_BY_ID}: {@code account|attempt_id} x attempt start -> the subscription id (UTF-8),
+ *       kept {@code WEBHOOKS_ATTEMPT_RETENTION}: where to find the attempt in {@link #ATTEMPTS_BY_SUBSCRIPTION},
+ *       in the same task;
+ *   <li>{@link #VERDICTS_BY_EVENT}: {@code account|event_id} x event publish time -> {@link AttemptList} of
+ *       {@code webhook-match-verdicts} records, kept {@code WEBHOOKS_ATTEMPT_RETENTION};
  *   <li>{@link #ENDPOINT_HEALTH}: {@code account|subscription} -> {@link EndpointHealth} JSON.
  * </ul>
  */
@@ -33,6 +38,10 @@ public final class StatsStores {
   public static final String ATTEMPTS_BY_SUBSCRIPTION = "attempts-by-subscription";
   /** Attempts by event, across an account's endpoints. */
   public static final String ATTEMPTS_BY_EVENT = "attempts-by-event";
+  /** Where each attempt is, by attempt id. */
+  public static final String ATTEMPTS_BY_ID = "attempts-by-id";
+  /** The match decisions of each event, by event. */
+  public static final String VERDICTS_BY_EVENT = "verdicts-by-event";
   /** Current health of each endpoint. */
   public static final String ENDPOINT_HEALTH = "endpoint-health";
 
@@ -61,6 +70,16 @@ public final class StatsStores {
   /** @param retention {@code WEBHOOKS_ATTEMPT_RETENTION} */
   static StoreBuilder<WindowStore<String, byte[]>> attemptsByEvent(Duration retention) {
     return index(ATTEMPTS_BY_EVENT, retention);
+  }
+
+  /** @param retention {@code WEBHOOKS_ATTEMPT_RETENTION} */
+  static StoreBuilder<WindowStore<String, byte[]>> attemptsById(Duration retention) {
+    return index(ATTEMPTS_BY_ID, retention);
+  }
+
+  /** @param retention {@code WEBHOOKS_ATTEMPT_RETENTION} */
+  static StoreBuilder<WindowStore<String, byte[]>> verdictsByEvent(Duration retention) {
+    return index(VERDICTS_BY_EVENT, retention);
   }
 
   static StoreBuilder<KeyValueStore<String, byte[]>> endpointHealth() {

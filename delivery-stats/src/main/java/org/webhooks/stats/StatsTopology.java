@@ -28,10 +28,14 @@ import org.webhooks.schemas.avro.OperationalEvent;
  *     decoded (key subscription id, timestamp started_at)
  *       -> stats-recorder     stores stats-by-minute, stats-by-hour
  *       -> subscription-index store attempts-by-subscription
+ *       -> attempt-id-index   store attempts-by-id (where each attempt is, for lookups by attempt id)
  *       -> endpoint-health    store endpoint-health -> [webhook-operational-events]  key subscription id
  *       -> by-event key       account|event_id, started_at + bytes
  *            -> [&lt;application id&gt;-attempts-by-event-repartition]
  *            -> event-index   store attempts-by-event
+ *
+ * [webhook-match-verdicts] (bytes, key event_id) -> verdict-index  store verdicts-by-event
+ *     undecodable -> [webhook-dead-letters]
  * </pre>
  *
  * <p>Attempts are keyed, so partitioned, by subscription: one endpoint's attempts are all in one task,
@@ -66,6 +70,8 @@ public final class StatsTopology {
     builder.addStateStore(StatsStores.attemptsBySubscription(attemptRetention));
     builder.addStateStore(StatsStores.attemptsByEvent(attemptRetention));
     builder.addStateStore(StatsStores.endpointHealth());
+    builder.addStateStore(StatsStores.attemptsById(attemptRetention));
+    builder.addStateStore(StatsStores.verdictsByEvent(attemptRetention));
 
     var attemptSerde = topics.attempts().valueSerde(registry);
     KStream<String, Object> decoded = builder
@@ -85,6 +91,7 @@ public final class StatsTopology {
     attempts.process(StatsRecorder::new, Named.as("stats-recorder"), StatsStores.MINUTE_STATS, StatsStores.HOUR_STATS);
     attempts.process(AttemptIndexer::bySubscription, Named.as("subscription-index"),
         StatsStores.ATTEMPTS_BY_SUBSCRIPTION);
+    attempts.process(AttemptIdIndexer::new, Named.as("attempt-id-index"), StatsStores.ATTEMPTS_BY_ID);
     attempts.process(() -> new EndpointHealthTracker(policy, clock, disabler, metrics), Named.as("endpoint-health"),
             StatsStores.ENDPOINT_HEALTH)
         .to(topics.operationalEvents().name(),
@@ -96,6 +103,14 @@ public final class StatsTopology {
         .repartition(Repartitioned.<String, byte[]>as(BY_EVENT_REPARTITION)
             .withKeySerde(Serdes.String()).withValueSerde(Serdes.ByteArray()))
         .process(AttemptIndexer::byEvent, Named.as("event-index"), StatsStores.ATTEMPTS_BY_EVENT);
+
+    var verdictSerde = topics.matchVerdicts().valueSerde(registry);
+    builder.stream(topics.matchVerdicts().name(),
+            Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("verdicts-source"))
+        .process(() -> new VerdictIndexer(topics.matchVerdicts().name(), verdictSerde.deserializer(), clock, metrics),
+            Named.as("verdict-index"), StatsStores.VERDICTS_BY_EVENT)
+        .to(topics.deadLetters().name(), Produced.with(Serdes.String(), topics.deadLetters().valueSerde(registry))
+            .withName("verdict-dead-letters-sink"));
     return builder.build();
   }
 }

@@ -1,6 +1,7 @@
 package org.webhooks.stats;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 import static org.webhooks.stats.Attempts.attempt;
 
@@ -116,6 +117,7 @@ class DeliveryStatsInstancesTest {
     Properties p = KafkaClients.common(config);
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     var serde = config.topics().attempts().valueSerde(new SchemaRegistryClient(config.registryUrl()));
+    List<DeliveryAttempt> ofEvent0 = new ArrayList<>();
     try (KafkaProducer<String, DeliveryAttempt> producer = new KafkaProducer<>(p, new StringSerializer(),
         serde.serializer())) {
       for (int s = 0; s < SUBSCRIPTIONS; s++) {
@@ -124,6 +126,9 @@ class DeliveryStatsInstancesTest {
           DeliveryAttempt at = attempt("acct_a", subs.get(s), "evt-" + n, n % 2 == 0 ? AttemptOutcome.SUCCEEDED
               : AttemptOutcome.HTTP_ERROR, n % 2 == 0 ? 200 : 500, 10 + n, t.plusMillis(s * 100L + n));
           producer.send(new ProducerRecord<>(config.topics().attempts().name(), at.getSubscriptionId(), at)).get();
+          if (n == 0) {
+            ofEvent0.add(at);
+          }
         }
       }
     }
@@ -142,8 +147,30 @@ class DeliveryStatsInstancesTest {
             .hasSize(SUBSCRIPTIONS).doesNotHaveDuplicates();
         assertThat(q.eventAttempts("acct_b", "evt-0").attempts()).isEmpty();
         assertThat(q.health("acct_b", subs.get(1))).isEmpty();
+        // an attempt is found by its id alone, whichever instance holds it
+        for (DeliveryAttempt at : ofEvent0) {
+          assertThat(q.attempt("acct_a", at.getAttemptId())).map(AttemptRecord::subscriptionId)
+              .contains(at.getSubscriptionId());
+        }
+        assertThat(q.attempt("acct_b", ofEvent0.get(0).getAttemptId())).isEmpty();
       });
     }
+    // a process without delivery-stats asks one over the internal routes (the first URL answers nothing)
+    int closed;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      closed = socket.getLocalPort();
+    }
+    DeliveryStatsQueries remote = new RemoteStatsQueries(List.of(URI.create("http://127.0.0.1:" + closed),
+        URI.create("http://127.0.0.1:" + a.port())), config.internalToken());
+    for (int s = 0; s < SUBSCRIPTIONS; s++) {
+      assertThat(remote.stats("acct_a", subs.get(s), StatsWindow.DAY))
+          .isEqualTo(b.service().queries().stats("acct_a", subs.get(s), StatsWindow.DAY));
+      assertThat(remote.attempt("acct_a", ofEvent0.get(s).getAttemptId())).isPresent();
+    }
+    assertThat(remote.eventAttempts("acct_a", "evt-0").attempts()).hasSize(SUBSCRIPTIONS);
+    assertThat(remote.health("acct_b", subs.get(1))).isEmpty();
+    assertThatThrownBy(() -> new RemoteStatsQueries(List.of(URI.create("http://127.0.0.1:" + a.port())), "wrong")
+        .eventVerdicts("acct_a", "evt-0")).isInstanceOf(StatsUnavailableException.class).hasMessageContaining("403");
     for (int s = 0; s < SUBSCRIPTIONS; s++) {
       assertThat(a.service().queries().stats("acct_a", subs.get(s), StatsWindow.DAY))
           .isEqualTo(b.service().queries().stats("acct_a", subs.get(s), StatsWindow.DAY));

@@ -35,6 +35,10 @@ import org.webhooks.schemas.avro.AttemptOutcome;
 import org.webhooks.schemas.avro.DeadLetter;
 import org.webhooks.schemas.avro.DeadLetterKind;
 import org.webhooks.schemas.avro.DeliveryAttempt;
+import org.webhooks.schemas.avro.MatchSource;
+import org.webhooks.schemas.avro.MatchVerdict;
+import org.webhooks.schemas.avro.MatchVerdicts;
+import org.webhooks.schemas.avro.SubscriptionVerdict;
 import org.webhooks.schemas.avro.OperationalEvent;
 import org.webhooks.schemas.avro.OperationalEventType;
 import org.webhooks.testing.MutableClock;
@@ -121,8 +125,7 @@ class StatsTopologyTest {
       public ReadOnlyKeyValueStore<String, byte[]> keyValue(String name) {
         return driver.getKeyValueStore(name);
       }
-    }, topics.attempts().name(), topics.attempts().valueSerde(registry).deserializer(), POLICY, Duration.ofDays(30),
-        clock);
+    }, LocalStatsReader.Decoders.of(topics, registry), POLICY, Duration.ofDays(30), clock);
   }
 
   @AfterEach
@@ -249,6 +252,82 @@ class StatsTopologyTest {
     assertThat(reader.eventAttempts("acct_a|b", "evt_x").attempts()).extracting(AttemptRecord::subscriptionId)
         .containsExactly("sub_4");
     assertThat(reader.eventAttempts("acct_c", "evt_x").attempts()).isEmpty();
+  }
+
+  @Test
+  void anEventsMatchVerdictsAreFoundByEventWithinItsAccountOldestDecisionFirst() {
+    TestInputTopic<String, MatchVerdicts> verdicts = driver.createInputTopic(topics.matchVerdicts().name(),
+        new StringSerializer(), topics.matchVerdicts().valueSerde(registry).serializer());
+    verdicts.pipeInput("evt_x", verdicts("acct_a", "evt_x", MatchSource.FANOUT, T0.plusSeconds(1),
+        new SubscriptionVerdict("sub_1", MatchVerdict.MATCHED, null),
+        new SubscriptionVerdict("sub_2", MatchVerdict.FILTER_ERROR, "missing_field")), T0);
+    verdicts.pipeInput("evt_x", verdicts("acct_b", "evt_x", MatchSource.FANOUT, T0.plusSeconds(1),
+        new SubscriptionVerdict("sub_3", MatchVerdict.DISABLED, null)), T0);
+    verdicts.pipeInput("evt_x", verdicts("acct_a", "evt_x", MatchSource.REPLAY, T0.plusSeconds(90),
+        new SubscriptionVerdict("sub_2", MatchVerdict.MATCHED, null)), T0.plusSeconds(90));
+    rawVerdicts().pipeInput("evt_bad", new byte[] {0, 0, 0, 0, 1, 2}, T0);
+
+    EventVerdicts a = reader.eventVerdicts("acct_a", "evt_x");
+
+    assertThat(a.decisions()).extracting(MatchDecision::source).containsExactly("fanout", "replay");
+    assertThat(a.decisions().get(0).publishedAt()).isEqualTo(T0);
+    assertThat(a.decisions().get(0).verdicts()).containsExactly(new MatchDecision.Verdict("sub_1", "matched", null),
+        new MatchDecision.Verdict("sub_2", "filter_error", "missing_field"));
+    assertThat(reader.eventVerdicts("acct_b", "evt_x").decisions()).hasSize(1);
+    assertThat(reader.eventVerdicts("acct_c", "evt_x").decisions()).isEmpty();
+    assertThat(reader.eventVerdicts("acct_a", "evt_y").decisions()).isEmpty();
+    assertThat(deadLetters.readValuesToList()).extracting(DeadLetter::getSourceTopic)
+        .containsExactly(topics.matchVerdicts().name());
+  }
+
+  private TestInputTopic<String, byte[]> rawVerdicts() {
+    return driver.createInputTopic(topics.matchVerdicts().name(), new StringSerializer(), new ByteArraySerializer());
+  }
+
+  private static MatchVerdicts verdicts(String account, String eventId, MatchSource source, Instant decidedAt,
+      SubscriptionVerdict... verdicts) {
+    return MatchVerdicts.newBuilder().setEventId(eventId).setEventType("call.completed").setAccountId(account)
+        .setPublishedAt(T0).setDecidedAt(decidedAt).setSource(source).setVerdicts(List.of(verdicts)).build();
+  }
+
+  @Test
+  void anAttemptIsFoundByItsIdWithinItsAccountOnly() {
+    DeliveryAttempt first = attempt("acct_a", "sub_1", "evt_1", AttemptOutcome.HTTP_ERROR, 500, 20, T0);
+    DeliveryAttempt sameMs = attempt("acct_a", "sub_1", "evt_2", AttemptOutcome.SUCCEEDED, 200, 20, T0);
+    pipe(first);
+    pipe(sameMs);
+    pipe(attempt("acct_a", "sub_2", "evt_1", AttemptOutcome.SUCCEEDED, 200, 20, T0.plusSeconds(1)));
+
+    AttemptRecord found = reader.attempt("acct_a", sameMs.getAttemptId()).orElseThrow();
+
+    assertThat(found.eventId()).isEqualTo("evt_2");
+    assertThat(found.subscriptionId()).isEqualTo("sub_1");
+    assertThat(reader.attempt("acct_a", first.getAttemptId()).orElseThrow().outcome()).isEqualTo("http_error");
+    assertThat(reader.attempt("acct_b", first.getAttemptId())).isEmpty();
+    assertThat(reader.attempt("acct_a", "no-such-attempt")).isEmpty();
+  }
+
+  @Test
+  void deliveriesOfOperationalEventsRaiseNoAlertButA410StillReportsTheDisable() {
+    Instant t = clock.instant().minusSeconds(30);
+    // an endpoint that receives only alerts fails every one of them, to the end of their schedules
+    for (int i = 1; i <= 8; i++) {
+      pipe(attempt("acct_a", "sub_alerts", "op_" + i, "endpoint.failing", AttemptOutcome.HTTP_ERROR, 500, 20,
+          t.plusSeconds(i), 3, true));
+    }
+    clock.advance(Duration.ofHours(3));
+    driver.advanceWallClockTime(Duration.ofHours(3));
+
+    assertThat(events.isEmpty()).isTrue();
+    assertThat(reader.health("acct_a", "sub_alerts")).isEmpty();
+    assertThat(disabler.disabled).isEmpty();
+    // but they are counted and listed like any attempt
+    assertThat(reader.attempts("acct_a", "sub_alerts", AttemptQuery.all()).data()).hasSize(8);
+
+    pipe(attempt("acct_a", "sub_alerts", "op_9", "endpoint.recovered", AttemptOutcome.HTTP_ERROR, 410, 20,
+        clock.instant(), 1, true));
+    assertThat(events.readValuesToList()).extracting(OperationalEvent::getEventType)
+        .containsExactly(OperationalEventType.ENDPOINT_DISABLED);
   }
 
   @Test

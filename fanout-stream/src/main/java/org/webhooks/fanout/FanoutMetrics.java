@@ -18,7 +18,7 @@ import org.webhooks.data.SubscriptionFilter;
 public final class FanoutMetrics implements MeterBinder {
 
   /** Reason label of a stored filter that does not compile. */
-  static final String INVALID_FILTER = "invalid_filter";
+  static final String INVALID_FILTER = org.webhooks.data.EventMatching.INVALID_FILTER;
   /** Every reason label of {@code webhooks_fanout_filter_errors_total}: a small fixed set. */
   public static final List<String> FILTER_ERROR_REASONS = List.of(
       SubscriptionFilter.Outcome.MISSING_FIELD.errorReason(),
@@ -41,7 +41,7 @@ public final class FanoutMetrics implements MeterBinder {
     FILTER_ERROR_REASONS.forEach(r -> filterErrors.put(r, new AtomicLong()));
   }
 
-  /** @return records read from call-events, decodable or not. */
+  /** @return records read from call-events and webhook-operational-events, decodable or not. */
   public long eventsIn() {
     return eventsIn.get();
   }
@@ -150,7 +150,7 @@ public final class FanoutMetrics implements MeterBinder {
   @Override
   public void bindTo(MeterRegistry registry) {
     FunctionCounter.builder("webhooks.fanout.events", this, FanoutMetrics::eventsIn)
-        .description("Call events read by the fanout").register(registry);
+        .description("Events read by the fanout (call events and operational events)").register(registry);
     FunctionCounter.builder("webhooks.fanout.deliveries", this, FanoutMetrics::deliveriesOut)
         .description("Delivery tasks written, one per matching subscription").register(registry);
     FunctionCounter.builder("webhooks.fanout.dead.letters", this, FanoutMetrics::deadLetters)

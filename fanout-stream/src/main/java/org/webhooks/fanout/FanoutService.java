@@ -26,8 +26,8 @@ import org.webhooks.schemas.WebhooksConfig;
 
 /**
  * The fanout-stream service: runs {@link FanoutTopology} as a Kafka Streams application with
- * exactly-once processing (v2), so each call event's delivery tasks, dead letter and input offset are
- * committed together or not at all. Its consumer group, and so its application id, is
+ * exactly-once processing (v2), so each event's delivery tasks, match verdicts, dead letter and input
+ * offset are committed together or not at all. It reads call-events and webhook-operational-events. Its consumer group, and so its application id, is
  * {@code <topic prefix>fanout-stream}.
  *
  * <p>The topics must exist before {@link #start()} ({@link KafkaClients#ensureTopics}).
@@ -156,6 +156,7 @@ public final class FanoutService implements Service {
     try {
       registry.register(topics.deliveries().valueSubject(), topics.deliveries().valueSchema());
       registry.register(topics.deadLetters().valueSubject(), topics.deadLetters().valueSchema());
+      registry.register(topics.matchVerdicts().valueSubject(), topics.matchVerdicts().valueSchema());
     } catch (SchemaRegistryClient.RegistryException e) {
       throw new IllegalStateException(NAME + " cannot start: " + e.getMessage(), e);
     }

@@ -22,12 +22,15 @@ import org.webhooks.schemas.WebhooksConfig;
  *     keys: {account_id}|{subscription_id} -> Subscription bytes, |id|{subscription_id} -> account_id
  *
  * [call-events] (key and value as bytes) -> fanout
- *     -> deliveries-sink   [webhook-deliveries]   key subscription id, DeliveryTask, one per match
- *     -> dead-letters-sink [webhook-dead-letters] key raw key, DeadLetter UNDECODABLE
+ * [webhook-operational-events] (bytes)      -> operational-fanout
+ *   each -> deliveries-sink   [webhook-deliveries]     key subscription id, DeliveryTask, one per match
+ *        -> verdicts-sink     [webhook-match-verdicts] key event id, MatchVerdicts, one per event
+ *        -> dead-letters-sink [webhook-dead-letters]   key raw key, DeadLetter UNDECODABLE
  * </pre>
  *
  * <p>A GlobalKTable join would yield at most one subscription per event; a global store scanned by
- * account prefix yields all of them without repartitioning the events.
+ * account prefix yields all of them without repartitioning the events. Operational events are matched
+ * by the same processor code as call events, so they are filtered, signed and retried the same way.
  */
 public final class FanoutTopology {
 
@@ -37,6 +40,12 @@ public final class FanoutTopology {
   public static final String EVENTS_SOURCE = "call-events-source";
   /** Name of the processor that matches events to subscriptions. */
   public static final String FANOUT_PROCESSOR = "fanout";
+  /** Name of the webhook-operational-events source node. */
+  public static final String OPERATIONAL_EVENTS_SOURCE = "operational-events-source";
+  /** Name of the processor that matches operational events to subscriptions. */
+  public static final String OPERATIONAL_FANOUT_PROCESSOR = "operational-fanout";
+  /** Name of the sink of match verdicts. */
+  public static final String VERDICTS_SINK = "verdicts-sink";
   /** Name of the sink of delivery tasks. */
   public static final String DELIVERIES_SINK = "deliveries-sink";
   /** Name of the sink of dead letters. */
@@ -74,7 +83,7 @@ public final class FanoutTopology {
    * @param metrics counters updated while it runs
    * @param maxEventBytes the largest rendered body a delivery may carry, bytes; a larger event is
    *     dead-lettered
-   * @return a topology with one global store, one source, one processor and two sinks
+   * @return a topology with one global store, two sources, two processors and three sinks
    */
   public static Topology build(Topics topics, SchemaRegistryClient registry, Clock clock, FanoutMetrics metrics,
       int maxEventBytes) {
@@ -96,13 +105,24 @@ public final class FanoutTopology {
     topology.addSource(EVENTS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
         topics.callEvents().name());
     topology.addProcessor(FANOUT_PROCESSOR,
-        () -> new CallEventFanout(topics.callEvents().name(), topics.subscriptions().name(),
-            eventSerde.deserializer(), subscriptionSerde.deserializer(), matcher, clock, metrics, maxEventBytes),
+        () -> new EventFanout(topics.callEvents().name(), topics.subscriptions().name(),
+            EventFanout.callEvents(topics.callEvents().name(), eventSerde.deserializer()),
+            subscriptionSerde.deserializer(), matcher, clock, metrics, maxEventBytes),
         EVENTS_SOURCE);
+    var operationalSerde = topics.operationalEvents().valueSerde(registry);
+    topology.addSource(OPERATIONAL_EVENTS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
+        topics.operationalEvents().name());
+    topology.addProcessor(OPERATIONAL_FANOUT_PROCESSOR,
+        () -> new EventFanout(topics.operationalEvents().name(), topics.subscriptions().name(),
+            EventFanout.operationalEvents(topics.operationalEvents().name(), operationalSerde.deserializer()),
+            subscriptionSerde.deserializer(), matcher, clock, metrics, maxEventBytes),
+        OPERATIONAL_EVENTS_SOURCE);
     topology.addSink(DELIVERIES_SINK, topics.deliveries().name(), new StringSerializer(),
-        topics.deliveries().valueSerde(registry).serializer(), FANOUT_PROCESSOR);
+        topics.deliveries().valueSerde(registry).serializer(), FANOUT_PROCESSOR, OPERATIONAL_FANOUT_PROCESSOR);
+    topology.addSink(VERDICTS_SINK, topics.matchVerdicts().name(), new StringSerializer(),
+        topics.matchVerdicts().valueSerde(registry).serializer(), FANOUT_PROCESSOR, OPERATIONAL_FANOUT_PROCESSOR);
     topology.addSink(DEAD_LETTERS_SINK, topics.deadLetters().name(), new StringSerializer(),
-        topics.deadLetters().valueSerde(registry).serializer(), FANOUT_PROCESSOR);
+        topics.deadLetters().valueSerde(registry).serializer(), FANOUT_PROCESSOR, OPERATIONAL_FANOUT_PROCESSOR);
     return topology;
   }
 }

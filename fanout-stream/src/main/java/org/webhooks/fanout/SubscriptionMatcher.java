@@ -2,20 +2,15 @@ package org.webhooks.fanout;
 
 import java.time.Instant;
 import java.util.function.Supplier;
+import org.webhooks.data.EventMatching;
 import org.webhooks.data.FilterInput;
-import org.webhooks.data.SubscriptionFilter;
-import org.webhooks.schemas.EventTypes;
-import org.webhooks.schemas.avro.CallEvent;
+import org.webhooks.schemas.avro.MatchVerdict;
 import org.webhooks.schemas.avro.Subscription;
 
 /**
- * Decides whether one subscription receives one call event. This is the one place where the rules
- * live. Thread-safe: one instance serves every stream thread.
- *
- * <p>A subscription receives an event when it is {@linkplain #selects selected} by its terms and its
- * filter, if it has one, {@linkplain #filterAccepts accepts} the event. The two steps are apart so that
- * the event is turned into a filter's input only once, and only when a selected subscription has a
- * filter.
+ * The fanout's use of {@link EventMatching}, the matching rules it shares with replays: the terms with
+ * the creation check, and filters evaluated with each evaluation counted. Thread-safe: one instance
+ * serves every stream thread.
  */
 public final class SubscriptionMatcher {
 
@@ -27,55 +22,28 @@ public final class SubscriptionMatcher {
   }
 
   /**
-   * The terms every subscription has:
-   *
-   * <ul>
-   *   <li>it belongs to the event's account (tenant isolation; the store is already scanned by
-   *       account, this re-checks the subscription's own {@code account_id});
-   *   <li>it is enabled;
-   *   <li>its {@code event_types} include the event's wire type, e.g. {@code call.completed};
-   *   <li>it was created at or before {@code publishedAt} (a subscription created after an event was
-   *       published does not receive it; the design compares with the record time, never the event's
-   *       own {@code timestamp}).
-   * </ul>
-   *
-   * @param subscription the candidate
-   * @param event the decoded call event
-   * @param publishedAt the Kafka timestamp of the call-events record
-   * @return true when the subscription receives the event unless its filter says otherwise
+   * @param subscription a subscription of the event's account
+   * @param eventType the event's wire type
+   * @param publishedAt the Kafka timestamp of the event's record
+   * @return MATCHED when the subscription's terms select the event (see {@link EventMatching#terms})
    */
-  public boolean selects(Subscription subscription, CallEvent event, Instant publishedAt) {
-    if (!subscription.getAccountId().equals(event.getAccountId())) {
-      return false;
-    }
-    if (!subscription.getEnabled()) {
-      return false;
-    }
-    if (!subscription.getEventTypes().contains(EventTypes.wireName(event.getEventType()))) {
-      return false;
-    }
-    return !subscription.getCreatedAt().isAfter(publishedAt);
+  MatchVerdict terms(Subscription subscription, String eventType, Instant publishedAt) {
+    return EventMatching.terms(subscription, eventType, publishedAt, true);
   }
 
   /**
-   * Evaluates a subscription's filter on an event. A filter that fails (a field the event lacks, a
-   * value of the wrong type, a result that is not a boolean) or that does not compile accepts nothing,
-   * and is counted under its reason.
+   * Evaluates a subscription's filter and counts the evaluation: a filter that fails or does not
+   * compile accepts nothing, and is counted under its reason.
    *
    * @param decoded the subscription with its compiled filter
    * @param input the event as filters see it; asked for only when there is a filter to evaluate
-   * @return true when the subscription has no filter or its filter returns true
+   * @return the verdict (MATCHED when there is no filter)
    */
-  boolean filterAccepts(DecodedSubscriptions.Decoded decoded, Supplier<FilterInput> input) {
-    if (!decoded.hasFilter()) {
-      return true;
+  EventMatching.FilterVerdict filter(DecodedSubscriptions.Decoded decoded, Supplier<FilterInput> input) {
+    EventMatching.FilterVerdict verdict = EventMatching.filter(decoded.filter(), decoded.filterProblem(), input);
+    if (decoded.hasFilter()) {
+      metrics.filterEvaluated(verdict.outcome(), verdict.detail());
     }
-    if (decoded.filter() == null) {
-      metrics.filterEvaluated(null, FanoutMetrics.INVALID_FILTER);
-      return false;
-    }
-    SubscriptionFilter.Outcome outcome = decoded.filter().evaluate(input.get());
-    metrics.filterEvaluated(outcome, outcome.errorReason());
-    return outcome.matched();
+    return verdict;
   }
 }

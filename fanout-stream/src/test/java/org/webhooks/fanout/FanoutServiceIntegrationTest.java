@@ -50,6 +50,7 @@ import org.webhooks.schemas.avro.DeadLetter;
 import org.webhooks.schemas.avro.DeadLetterKind;
 import org.webhooks.schemas.avro.DeliveryTask;
 import org.webhooks.schemas.avro.Subscription;
+import org.webhooks.data.DeliveryIds;
 import org.webhooks.testing.MutableClock;
 
 /**

@@ -2,6 +2,7 @@ package org.webhooks.fanout;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.webhooks.fanout.Fixtures.bytes;
 import static org.webhooks.fanout.Fixtures.event;
 import static org.webhooks.fanout.Fixtures.subscription;
@@ -45,6 +46,14 @@ import org.webhooks.schemas.avro.DeadLetter;
 import org.webhooks.schemas.avro.DeadLetterKind;
 import org.webhooks.schemas.avro.DeliveryTask;
 import org.webhooks.schemas.avro.Subscription;
+import org.webhooks.schemas.OperationalEventJson;
+import org.webhooks.schemas.avro.MatchSource;
+import org.webhooks.schemas.avro.MatchVerdict;
+import org.webhooks.schemas.avro.MatchVerdicts;
+import org.webhooks.schemas.avro.OperationalEvent;
+import org.webhooks.schemas.avro.OperationalEventType;
+import org.webhooks.schemas.avro.SubscriptionVerdict;
+import org.webhooks.data.DeliveryIds;
 
 /**
  * Drives the production topology with TopologyTestDriver; values go through the real serde against
@@ -70,6 +79,8 @@ class FanoutTopologyTest {
   private TestInputTopic<String, byte[]> rawEvents;
   private TestOutputTopic<String, DeliveryTask> deliveries;
   private TestOutputTopic<String, DeadLetter> deadLetters;
+  private TestOutputTopic<String, MatchVerdicts> verdicts;
+  private TestInputTopic<String, OperationalEvent> operational;
 
   @BeforeAll
   static void registry() {
@@ -101,6 +112,92 @@ class FanoutTopologyTest {
         topics.deliveries().valueSerde(registry).deserializer());
     deadLetters = driver.createOutputTopic(topics.deadLetters().name(), new StringDeserializer(),
         topics.deadLetters().valueSerde(registry).deserializer());
+    verdicts = driver.createOutputTopic(topics.matchVerdicts().name(), new StringDeserializer(),
+        topics.matchVerdicts().valueSerde(registry).deserializer());
+    operational = driver.createInputTopic(topics.operationalEvents().name(), new StringSerializer(),
+        topics.operationalEvents().valueSerde(registry).serializer());
+  }
+
+  @Test
+  void everySubscriptionOfTheAccountGetsAVerdictSayingWhyItDidOrDidNotReceiveTheEvent() {
+    Subscription matched = save(subscription("acct_v", EARLIER, "call.completed"));
+    Subscription otherType = save(subscription("acct_v", EARLIER, "call.started"));
+    Subscription disabled = subscription("acct_v", EARLIER, "call.completed");
+    disabled.setEnabled(false);
+    save(disabled);
+    Subscription later = save(subscription("acct_v", PUBLISHED.plusSeconds(1), "call.completed"));
+    Subscription filterFalse = subscription("acct_v", EARLIER, "call.completed");
+    filterFalse.setFilter("data.agent_id == 'agent_9'");
+    save(filterFalse);
+    Subscription filterError = subscription("acct_v", EARLIER, "call.completed");
+    filterError.setFilter("data.outcome == 'booked'");
+    save(filterError);
+    Subscription otherAccount = save(subscription("acct_w", EARLIER, "call.completed"));
+
+    publish(event("acct_v", "call.completed", "evt_v", "call_v"));
+
+    assertThat(deliveries.readKeyValuesToList()).extracting(kv -> kv.key).containsExactly(matched.getId());
+    List<TestRecord<String, MatchVerdicts>> out = verdicts.readRecordsToList();
+    assertThat(out).hasSize(1);
+    assertThat(out.get(0).key()).isEqualTo("evt_v");
+    MatchVerdicts v = out.get(0).value();
+    assertThat(v.getAccountId()).isEqualTo("acct_v");
+    assertThat(v.getEventType()).isEqualTo("call.completed");
+    assertThat(v.getPublishedAt()).isEqualTo(PUBLISHED);
+    assertThat(v.getDecidedAt()).isEqualTo(NOW);
+    assertThat(v.getSource()).isEqualTo(MatchSource.FANOUT);
+    assertThat(v.getUnlisted()).isZero();
+    assertThat(v.getVerdicts()).extracting(SubscriptionVerdict::getSubscriptionId, SubscriptionVerdict::getVerdict,
+        SubscriptionVerdict::getDetail).containsExactlyInAnyOrder(
+            tuple(matched.getId(), MatchVerdict.MATCHED, null),
+            tuple(otherType.getId(), MatchVerdict.EVENT_TYPE_NOT_SELECTED, null),
+            tuple(disabled.getId(), MatchVerdict.DISABLED, null),
+            tuple(later.getId(), MatchVerdict.CREATED_AFTER_EVENT, null),
+            tuple(filterFalse.getId(), MatchVerdict.FILTER_FALSE, null),
+            tuple(filterError.getId(), MatchVerdict.FILTER_ERROR, "missing_field"));
+    assertThat(v.toString()).doesNotContain(otherAccount.getId());
+
+    // an event of an account without subscriptions is recorded too: it happened, nobody got it
+    publish(event("acct_none", "call.started", "evt_n", "call_n"));
+    MatchVerdicts none = verdicts.readValue();
+    assertThat(none.getEventId()).isEqualTo("evt_n");
+    assertThat(none.getVerdicts()).isEmpty();
+  }
+
+  @Test
+  void anOperationalEventIsMatchedFilteredAndDeliveredLikeACallEventWithinItsAccount() throws Exception {
+    Subscription alerts = save(subscription("acct_o", EARLIER, "endpoint.failing", "endpoint.recovered"));
+    Subscription filtered = subscription("acct_o", EARLIER, "endpoint.failing");
+    filtered.setFilter("data.endpoint_id == 'sub_other'");
+    save(filtered);
+    Subscription calls = save(subscription("acct_o", EARLIER, "call.completed"));
+    Subscription otherAccount = save(subscription("acct_p", EARLIER, "endpoint.failing"));
+    OperationalEvent failing = OperationalEvent.newBuilder().setEventId("op_1")
+        .setEventType(OperationalEventType.ENDPOINT_FAILING).setAccountId("acct_o").setSubscriptionId(calls.getId())
+        .setUrl(calls.getUrl()).setOccurredAt(PUBLISHED).setReason("success rate 0% over the last 15m")
+        .setWindowMs(900_000L).setWindowAttempts(10L).setWindowSuccesses(0L).setSuccessRate(0.0).build();
+
+    operational.pipeInput(calls.getId(), failing, PUBLISHED);
+
+    List<TestRecord<String, DeliveryTask>> tasks = deliveries.readRecordsToList();
+    assertThat(tasks).extracting(TestRecord::key).containsExactly(alerts.getId());
+    DeliveryTask task = tasks.get(0).value();
+    assertThat(task.getEventId()).isEqualTo("op_1");
+    assertThat(task.getEventType()).isEqualTo("endpoint.failing");
+    assertThat(task.getDeliveryId()).isEqualTo(DeliveryIds.of(alerts.getId(), "op_1"));
+    assertThat(task.getCallId()).isEmpty();
+    assertThat(task.getEventPublishedAt()).isEqualTo(PUBLISHED);
+    assertThat(bytes(task.getBody())).isEqualTo(OperationalEventJson.render(failing));
+    var body = new com.fasterxml.jackson.databind.ObjectMapper().readTree(bytes(task.getBody()));
+    assertThat(body.get("event_type").asText()).isEqualTo("endpoint.failing");
+    assertThat(body.get("data").get("endpoint_id").asText()).isEqualTo(calls.getId());
+    MatchVerdicts v = verdicts.readValue();
+    assertThat(v.getEventId()).isEqualTo("op_1");
+    assertThat(v.getVerdicts()).extracting(SubscriptionVerdict::getSubscriptionId, SubscriptionVerdict::getVerdict)
+        .containsExactlyInAnyOrder(tuple(alerts.getId(), MatchVerdict.MATCHED),
+            tuple(filtered.getId(), MatchVerdict.FILTER_FALSE),
+            tuple(calls.getId(), MatchVerdict.EVENT_TYPE_NOT_SELECTED));
+    assertThat(v.toString()).doesNotContain(otherAccount.getId());
   }
 
   @AfterEach

@@ -25,8 +25,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code attempts tail}: delivery attempts as they happen, in the terminal. */
-@Command(name = "attempts", mixinStandardHelpOptions = true, description = "Follow delivery attempts.",
-    subcommands = {AttemptsCommand.Tail.class})
+@Command(name = "attempts", mixinStandardHelpOptions = true, description = "Follow delivery attempts; send one again.",
+    subcommands = {AttemptsCommand.Tail.class, RedeliveryCommands.Resend.class})
 final class AttemptsCommand {
 
   private AttemptsCommand() {}

@@ -1,8 +1,14 @@
 package org.webhooks.launcher;
 
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import org.webhooks.bench.Bench;
+import org.webhooks.bench.StatsQueryBench;
+import org.webhooks.embedded.Dirs;
+import org.webhooks.schemas.Setting;
 import org.webhooks.schemas.Durations;
 import org.webhooks.schemas.WebhooksConfig;
 import picocli.CommandLine.Command;
@@ -13,7 +19,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code bench}: the flags of {@link Bench}, which measures the whole platform on a temporary embedded
  * stack. Prints one {@code key: value} per line on stdout (see {@code docs/benchmarks.md} for each key);
- * exits 1 when some delivery did not arrive within {@code --wait}, after naming how many.
+ * exits 1 when some delivery did not arrive within {@code --wait}, after naming how many. With
+ * {@code --stats-queries} it measures delivery-stats' queries instead ({@link StatsQueryBench}).
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Measure delivery throughput and publish-to-receipt latency on a temporary embedded stack, "
@@ -64,8 +71,23 @@ final class BenchCommand implements Callable<Integer> {
           + "once; the figures are those of draining that backlog.")
   boolean backlog;
 
+  @Option(names = "--stats-queries", description = "Measure delivery-stats' queries instead: write --attempts "
+      + "attempt records of one endpoint, let delivery-stats index them, time each query --queries times.")
+  boolean statsQueries;
+
+  @Option(names = "--attempts", defaultValue = "1000000",
+      description = "With --stats-queries: attempt records of the endpoint (default 1000000).")
+  int attempts;
+
+  @Option(names = "--queries", defaultValue = "1000",
+      description = "With --stats-queries: times each query is timed (default 1000).")
+  int queries;
+
   @Override
   public Integer call() throws Exception {
+    if (statsQueries) {
+      return statsQueries(spec.commandLine().getOut());
+    }
     Duration failFor = duration("--failing-for", failingFor);
     Duration warm = warmUp == null ? Bench.Options.defaultWarmUp(rate) : duration("--warm-up", warmUp);
     Bench.Options options = new Bench.Options(events, subscriptions, rate, waitSeconds, seed, failingShare, failFor,
@@ -80,6 +102,21 @@ final class BenchCommand implements Callable<Integer> {
       return Durations.parse(value);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(flag + ": " + e.getMessage(), e);
+    }
+  }
+
+  private int statsQueries(PrintWriter out) throws Exception {
+    if (attempts < 1 || queries < 1) {
+      throw new IllegalArgumentException("--attempts and --queries must be at least 1");
+    }
+    Path dataDir = Files.createTempDirectory("webhooks-bench-");
+    try {
+      StatsQueryBench.run(SettingsOptions.resolve(spec).with(Setting.DATA_DIR, dataDir.toString()), dataDir,
+          attempts, queries).forEach((k, v) -> out.println(k + ": " + v));
+      out.flush();
+      return 0;
+    } finally {
+      Dirs.deleteRecursively(dataDir);
     }
   }
 }

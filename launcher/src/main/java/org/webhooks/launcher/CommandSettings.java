@@ -40,7 +40,8 @@ final class CommandSettings {
       Map.entry("retry-scheduler", union(CONNECT, TOPICS, SERVICE)),
       Map.entry("delivery-stats", union(CONNECT, TOPICS, SERVICE, STATS, SECRETS)),
       Map.entry("control-plane", union(CONNECT, TOPICS, SERVICE, SECRETS, EnumSet.of(Setting.ALLOWED_TARGETS,
-          Setting.HTTP_TIMEOUT, Setting.SECRET_ROTATION_GRACE))),
+          Setting.HTTP_TIMEOUT, Setting.SECRET_ROTATION_GRACE, Setting.STATS_URL, Setting.INTERNAL_TOKEN,
+          Setting.FAILING_WINDOW))),
       Map.entry("attempts tail", CONNECT),
       Map.entry("topics", union(CONNECT, TOPICS)),
       Map.entry("publish", union(CONNECT, EnumSet.of(Setting.MAX_EVENT_BYTES))),
@@ -56,7 +57,10 @@ final class CommandSettings {
       Map.entry("api-keys list", CONNECT),
       Map.entry("api-keys revoke", CONNECT),
       Map.entry("dead-letters list", CONNECT),
-      Map.entry("dead-letters redeliver", union(CONNECT, EnumSet.of(Setting.INSTANCE_ID))));
+      Map.entry("dead-letters redeliver", union(CONNECT, EnumSet.of(Setting.INSTANCE_ID))),
+      Map.entry("subscriptions recover", union(CONNECT, SECRETS, EnumSet.of(Setting.INSTANCE_ID, Setting.MAX_EVENT_BYTES))),
+      Map.entry("subscriptions replay", union(CONNECT, SECRETS, EnumSet.of(Setting.INSTANCE_ID, Setting.MAX_EVENT_BYTES))),
+      Map.entry("attempts resend", union(CONNECT, SECRETS, EnumSet.of(Setting.INSTANCE_ID, Setting.MAX_EVENT_BYTES))));
 
   private CommandSettings() {}
 

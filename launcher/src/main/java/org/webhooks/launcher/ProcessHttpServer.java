@@ -99,7 +99,8 @@ final class ProcessHttpServer implements AutoCloseable {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     Router router = Router.router(vertx);
     router.get("/health").blockingHandler(ctx -> health(ctx, services, broker, config.registryUrl(), http));
-    router.get("/metrics").handler(ctx -> ctx.response()
+    // a scrape reads consumer lag with the admin client (network calls of up to seconds): off the event loop
+    router.get("/metrics").blockingHandler(ctx -> ctx.response()
         .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
         .end(registry.scrape()));
     HttpServer server = vertx.createHttpServer().requestHandler(router);

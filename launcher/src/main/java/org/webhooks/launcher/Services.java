@@ -76,11 +76,21 @@ final class Services {
 
   /**
    * Mounts the routes of the started services that serve HTTP once started (the control plane) on
-   * the process's one server.
+   * the process's one server. A control plane beside delivery-stats in the same process answers the
+   * monitoring routes from it; alone, from the delivery-stats processes of {@code WEBHOOKS_STATS_URL}.
    */
   static void mountRoutes(List<Service> started, ProcessHttpServer server) {
+    DeliveryStatsService stats = null;
+    for (Service s : started) {
+      if (s instanceof DeliveryStatsService d) {
+        stats = d;
+      }
+    }
     for (Service s : started) {
       if (s instanceof ControlPlane controlPlane) {
+        if (stats != null) {
+          controlPlane.useStats(stats::queries);
+        }
         controlPlane.mount(server.vertx(), server.router());
       }
     }

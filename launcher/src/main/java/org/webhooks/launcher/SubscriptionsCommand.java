@@ -34,7 +34,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "subscriptions", mixinStandardHelpOptions = true, description = "Manage webhook subscriptions.",
     subcommands = {SubscriptionsCommand.Add.class, SubscriptionsCommand.ListCmd.class, SubscriptionsCommand.Update.class,
         SubscriptionsCommand.RotateSecret.class, SubscriptionsCommand.Test.class, SubscriptionsCommand.Delete.class,
-        SubscriptionsReencryptCommand.class})
+        SubscriptionsReencryptCommand.class, RedeliveryCommands.Recover.class, RedeliveryCommands.Replay.class})
 final class SubscriptionsCommand {
 
   private static final ObjectMapper JSON = new ObjectMapper();

@@ -53,6 +53,7 @@ import org.webhooks.schemas.avro.AttemptOutcome;
 import org.webhooks.schemas.avro.DeliveryAttempt;
 import org.webhooks.schemas.avro.DeliveryTask;
 import org.webhooks.schemas.avro.SigningSecret;
+import org.webhooks.stats.DeliveryStatsService;
 import org.webhooks.testing.MutableClock;
 import org.webhooks.testing.Receiver;
 import org.webhooks.testing.TestStack;
@@ -71,6 +72,8 @@ class ControlPlaneIT {
   private static final HttpClient HTTP = HttpClient.newHttpClient();
   private static final Duration WAIT = Duration.ofSeconds(60);
   private static final String ACCOUNT = "acct_cp";
+  /** The account of the README's examples ({@code api-keys create --account acct_1}). */
+  private static final String README_ACCOUNT = "acct_1";
 
   private final MutableClock clock = new MutableClock(Instant.now().truncatedTo(ChronoUnit.SECONDS));
   private final List<AutoCloseable> closeables = new ArrayList<>();
@@ -109,13 +112,18 @@ class ControlPlaneIT {
     closeables.add(receiver);
     receiver.answer("/failing", new Receiver.Status(500, "down"));
 
-    // as up does it: the control plane is a service of the process, its routes on the one server
+    // as up does it: the control plane is a service of the process, its routes on the one server, and it
+    // answers the monitoring routes from the delivery-stats of the same process
     controlPlane = new ControlPlane(config, clock);
-    server = ProcessHttpServer.start(List.of(controlPlane), config);
+    DeliveryStatsService stats = new DeliveryStatsService(config, stateDir.resolve("stats-state"), clock);
+    server = ProcessHttpServer.start(List.of(stats, controlPlane), config);
     closeables.add(server);
-    controlPlane.start();
-    closeables.add(0, controlPlane);
-    Services.mountRoutes(List.of(controlPlane), server);
+    Services.mountRoutesBeforeStart(stats, server);
+    for (Service s : List.of(stats, controlPlane)) {
+      s.start();
+      closeables.add(0, s);
+    }
+    Services.mountRoutes(List.of(stats, controlPlane), server);
     await().atMost(WAIT).until(controlPlane::isReady);
     await().atMost(WAIT).until(() -> call("GET", "/v1/event-types", null).statusCode() == 200);
 
@@ -236,6 +244,24 @@ class ControlPlaneIT {
         vars.put("ID", lastCreated.get("id").asText());
         continue;
       }
+      if (line.startsWith("EVENT=")) {
+        // the README's event happens here, in the README key's account, and is looked up once indexed
+        String event = line.substring("EVENT=".length()).split("\\s")[0];
+        publish(event, "call_" + event, "call.completed", README_ACCOUNT);
+        await().atMost(WAIT).until(() -> call("GET", "/v1/events/" + event + "/attempts", null, vars.get("KEY"))
+            .statusCode() == 200);
+        vars.put("EVENT", event);
+        continue;
+      }
+      if (line.startsWith("ATTEMPT=")) {
+        // an attempt of the README's subscription: the replay above delivered the account's call events to it
+        String path = "/v1/webhooks/" + vars.get("ID") + "/attempts";
+        await().atMost(WAIT).until(() -> JSON.readTree(call("GET", path, null, vars.get("KEY")).body())
+            .path("data").size() > 0);
+        vars.put("ATTEMPT", JSON.readTree(call("GET", path, null, vars.get("KEY")).body()).get("data").get(0)
+            .get("attempt_id").asText());
+        continue;
+      }
       assertThat(line).startsWith("curl ");
       ReadmeApiExamples.Curl curl = ReadmeApiExamples.curl(ReadmeApiExamples.words(line, vars));
       URI uri = URI.create(curl.url());
@@ -292,17 +318,25 @@ class ControlPlaneIT {
   }
 
   private HttpResponse<String> call(String method, String path, String body) throws Exception {
+    return call(method, path, body, key);
+  }
+
+  private HttpResponse<String> call(String method, String path, String body, String apiKey) throws Exception {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
-        .header("Authorization", "Bearer " + key)
+        .header("Authorization", "Bearer " + apiKey)
         .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
     return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 
   private void publish(String eventId, String callId, String type) throws Exception {
+    publish(eventId, callId, type, ACCOUNT);
+  }
+
+  private void publish(String eventId, String callId, String type, String account) throws Exception {
     com.fasterxml.jackson.databind.node.ObjectNode event =
         (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(EventExamples.body(type));
     event.put("event_id", eventId);
-    event.put("account_id", ACCOUNT);
+    event.put("account_id", account);
     ((com.fasterxml.jackson.databind.node.ObjectNode) event.get("data")).put("call_id", callId);
     try (CallEventPublisher publisher = new CallEventPublisher(config)) {
       publisher.publish(CallEventJson.parse(event, Instant.now())).get();

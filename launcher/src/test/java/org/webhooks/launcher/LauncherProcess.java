@@ -1,17 +1,26 @@
 package org.webhooks.launcher;
 
+import static org.awaitility.Awaitility.await;
+
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** The launcher jar run as a real process, as a user runs {@code ./webhooks}. */
 final class LauncherProcess implements AutoCloseable {
 
   private static final Path JAR = Path.of("target", "webhooks.jar");
+  /** Logged by a process's HTTP server once bound; its port is group 1. */
+  private static final Pattern HTTP_PORT =
+      Pattern.compile("health and metrics on http://127\\.0\\.0\\.1:(\\d+)/health");
 
   private final Process process;
   private final Path stdout;
@@ -56,10 +65,35 @@ final class LauncherProcess implements AutoCloseable {
     return out;
   }
 
-  /** @return a port that was free a moment ago (the process under test binds it) */
-  static int freePort() throws IOException {
-    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-      return s.getLocalPort();
+  /**
+   * Waits for the line a process logs once its HTTP server is bound ({@code health and metrics on
+   * http://127.0.0.1:N/health}), so that tests start services with {@code --http-port 0} instead of
+   * picking a port that another test running at the same time could take before the process binds it.
+   *
+   * @return the port the process's HTTP server is bound to
+   * @throws IllegalStateException when the process exits before it logs the line
+   * @throws org.awaitility.core.ConditionTimeoutException when it does not log it within {@code atMost}
+   */
+  int awaitHttpPort(Duration atMost) {
+    await().atMost(atMost).until(() -> {
+      if (!isAlive() && !HTTP_PORT.matcher(stderr()).find()) {
+        throw new IllegalStateException("the process exited " + exitCode() + " before binding its HTTP port; "
+            + "stderr: " + stderr());
+      }
+      return HTTP_PORT.matcher(stderr()).find();
+    });
+    Matcher m = HTTP_PORT.matcher(uncheckedStderr());
+    if (!m.find()) {
+      throw new IllegalStateException("no HTTP port in " + stderr);
+    }
+    return Integer.parseInt(m.group(1));
+  }
+
+  private String uncheckedStderr() {
+    try {
+      return stderr();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 

@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.webhooks.console.Console;
 
@@ -27,7 +29,12 @@ class MetricsProcessIT {
   private static final HttpClient HTTP = HttpClient.newHttpClient();
 
   @TempDir Path dataDir;
-  @TempDir Path logs;
+  private Path logs;
+
+  @BeforeEach
+  void processLogs(TestInfo test) throws Exception {
+    logs = ProcessLogs.of(test);
+  }
 
   @Test
   void healthIsUpAndCountersMoveWhileSimulateRuns() throws Exception {

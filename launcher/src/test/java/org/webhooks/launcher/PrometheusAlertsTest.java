@@ -9,6 +9,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -95,8 +96,10 @@ class PrometheusAlertsTest {
     }
     // the services are not started: their meters exist from construction, which is what is checked
     try (ProcessHttpServer http = ProcessHttpServer.start(services, config)) {
-      HttpResponse<String> metrics = HttpClient.newHttpClient().send(
-          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http.port() + "/metrics")).build(),
+      // as Prometheus scrapes: HTTP/1.1 (the JDK client's h2c upgrade of a first request was seen to hang)
+      HttpResponse<String> metrics = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http.port() + "/metrics"))
+              .timeout(Duration.ofSeconds(120)).build(),
           HttpResponse.BodyHandlers.ofString());
       assertThat(metrics.statusCode()).isEqualTo(200);
       return metrics.body();

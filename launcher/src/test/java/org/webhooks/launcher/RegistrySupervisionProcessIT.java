@@ -18,6 +18,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.webhooks.embedded.StackProperties;
 
@@ -31,7 +33,12 @@ class RegistrySupervisionProcessIT {
   private static final HttpClient HTTP = HttpClient.newHttpClient();
 
   @TempDir Path dataDir;
-  @TempDir Path logs;
+  private Path logs;
+
+  @BeforeEach
+  void processLogs(TestInfo test) throws Exception {
+    logs = ProcessLogs.of(test);
+  }
 
   /** Registry processes seen by a test, ended after it should it have failed half-way. */
   private final List<Long> registryPids = new ArrayList<>();

@@ -18,6 +18,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.webhooks.fanout.FanoutService;
 import org.webhooks.schemas.avro.AttemptOutcome;
@@ -55,7 +57,12 @@ class ScaleOutProcessIT {
 
   @TempDir Path dataDir;
   @TempDir Path fanoutState;
-  @TempDir Path logs;
+  private Path logs;
+
+  @BeforeEach
+  void processLogs(TestInfo test) throws Exception {
+    logs = ProcessLogs.of(test);
+  }
 
   private final List<AutoCloseable> closeables = new ArrayList<>();
   private final long startNanos = System.nanoTime();

@@ -25,6 +25,8 @@ import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.webhooks.fanout.FanoutService;
 import org.webhooks.producer.CallEventPublisher;
@@ -59,7 +61,12 @@ class ServiceKillProcessIT {
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   @TempDir Path dataDir;
-  @TempDir Path logs;
+  private Path logs;
+
+  @BeforeEach
+  void processLogs(TestInfo test) throws Exception {
+    logs = ProcessLogs.of(test);
+  }
 
   private final List<AutoCloseable> closeables = new ArrayList<>();
   private final long startNanos = System.nanoTime();
@@ -86,9 +93,9 @@ class ServiceKillProcessIT {
       String schedulerGroup = f.group(RetryScheduler.NAME);
       String fanoutGroup = f.group(FanoutService.NAME);
 
-      Service fanout = service(f, "fanout-stream", "f1");
-      Service scheduler = service(f, "retry-scheduler", "s1");
-      Service worker = service(f, "delivery-worker", "w1");
+      ServiceProcess fanout = service(f, "fanout-stream", "f1");
+      ServiceProcess scheduler = service(f, "retry-scheduler", "s1");
+      ServiceProcess worker = service(f, "delivery-worker", "w1");
       awaitHealthy(fanout, scheduler, worker);
       step(f, "services up");
 
@@ -181,29 +188,26 @@ class ServiceKillProcessIT {
     }
   }
 
-  /** A service process with the health URL of its own HTTP port. */
-  private record Service(LauncherProcess process, String health) {}
 
-  private Service service(ScaleOutFixture f, String command, String instanceId) throws Exception {
-    int port = LauncherProcess.freePort();
+  private ServiceProcess service(ScaleOutFixture f, String command, String instanceId) throws Exception {
     List<String> args = new ArrayList<>(List.of(command,
         "--bootstrap-servers", f.config.bootstrapServers(), "--registry-url", f.config.registryUrl(),
         "--topic-prefix", f.config.topicPrefix(), "--partitions", Integer.toString(ScaleOutFixture.PARTITIONS),
         "--retry-schedule", SCHEDULE, "--instance-id", instanceId, "--data-dir", dataDir.toString(),
-        "--http-port", Integer.toString(port)));
+        "--http-port", "0"));
     if (command.equals("delivery-worker")) {
       // the circuit breaker would park the failing endpoints' tasks: deferrals are not this test's subject
       args.addAll(List.of("--circuit-threshold", "0"));
     }
     LauncherProcess p = LauncherProcess.start(logs, command + "-" + instanceId + "-" + System.nanoTime(), args);
     closeables.add(p);
-    return new Service(p, "http://127.0.0.1:" + port + "/health");
+    return new ServiceProcess(p);
   }
 
   /** Waits until every service answers its health check with 200; fails at once when one has exited. */
-  private static void awaitHealthy(Service... services) {
+  private static void awaitHealthy(ServiceProcess... services) {
     await().atMost(WAIT).until(() -> {
-      for (Service s : services) {
+      for (ServiceProcess s : services) {
         if (!s.process().isAlive()) {
           throw new IllegalStateException(s.health() + ": the process exited " + s.process().exitCode()
               + "; stderr: " + s.process().stderr());

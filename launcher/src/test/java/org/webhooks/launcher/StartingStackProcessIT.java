@@ -10,6 +10,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.webhooks.embedded.StackLock;
 
@@ -20,7 +22,12 @@ class StartingStackProcessIT {
   private static final Duration WAIT = Duration.ofSeconds(120);
 
   @TempDir Path dataDir;
-  @TempDir Path logs;
+  private Path logs;
+
+  @BeforeEach
+  void processLogs(TestInfo test) throws Exception {
+    logs = ProcessLogs.of(test);
+  }
 
   @Test
   void subscriptionsAddRunWhileUpIsStartingWaitsForTheStackAndSucceeds() throws Exception {

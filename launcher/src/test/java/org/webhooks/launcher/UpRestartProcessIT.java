@@ -19,6 +19,8 @@ import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.webhooks.embedded.StackProperties;
 import org.webhooks.schemas.Setting;
@@ -35,7 +37,12 @@ class UpRestartProcessIT {
   private static final Duration WAIT = Duration.ofSeconds(120);
 
   @TempDir Path dataDir;
-  @TempDir Path logs;
+  private Path logs;
+
+  @BeforeEach
+  void processLogs(TestInfo test) throws Exception {
+    logs = ProcessLogs.of(test);
+  }
 
   @Test
   void anEventPublishedBeforeAStopIsDeliveredAfterRestartAndOldSchemaIdsResolve() throws Exception {

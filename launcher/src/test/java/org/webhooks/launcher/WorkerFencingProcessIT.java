@@ -12,6 +12,8 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.webhooks.fanout.FanoutService;
 import org.webhooks.producer.CallEventPublisher;
@@ -29,7 +31,12 @@ class WorkerFencingProcessIT {
 
   @TempDir Path dataDir;
   @TempDir Path fanoutState;
-  @TempDir Path logs;
+  private Path logs;
+
+  @BeforeEach
+  void processLogs(TestInfo test) throws Exception {
+    logs = ProcessLogs.of(test);
+  }
 
   private final List<AutoCloseable> closeables = new ArrayList<>();
 
@@ -47,8 +54,8 @@ class WorkerFencingProcessIT {
       FanoutService fanout = new FanoutService(f.config, fanoutState);
       fanout.start();
       closeables.add(fanout);
-      int port = LauncherProcess.freePort();
-      LauncherProcess first = worker(f, port, "first");
+      LauncherProcess first = worker(f, 0, "first");
+      int port = first.awaitHttpPort(WAIT);
       await().atMost(WAIT).until(() -> fanout.isReady() && f.workerAssignments().equals(Map.of("w1", ALL)));
 
       // same instance id and the port the first one holds: refused before the worker starts

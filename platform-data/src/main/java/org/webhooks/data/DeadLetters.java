@@ -147,23 +147,10 @@ public final class DeadLetters implements AutoCloseable {
     try {
       for (Entry e : todo) {
         DeliveryTask old = e.letter().getTask();
-        DeliveryTask fresh = DeliveryTask.newBuilder(old)
-            .setAttempt(1)
-            .setCreatedAt(now)
-            .setDueAt(now)
-            .setFirstAttemptAt(null)
-            .setLastStatus(null)
-            .setLastError(null)
-            .build();
+        DeliveryTask fresh = fresh(old, now);
         p.send(new ProducerRecord<>(deliveries, old.getSubscriptionId(), tasks.serialize(deliveries, fresh)));
-        DeadLetter marker = DeadLetter.newBuilder()
-            .setKind(DeadLetterKind.REDELIVERED)
-            .setReason("redelivered as a fresh delivery")
-            .setDeadLetteredAt(now)
-            .setTask(fresh)
-            .setRedeliveredId(e.id())
-            .build();
-        p.send(new ProducerRecord<>(deadLetters, old.getSubscriptionId(), letters.serialize(deadLetters, marker)));
+        p.send(new ProducerRecord<>(deadLetters, old.getSubscriptionId(),
+            letters.serialize(deadLetters, marker(e.id(), fresh, now))));
       }
       p.commitTransaction();
     } catch (KafkaException e) {
@@ -173,7 +160,38 @@ public final class DeadLetters implements AutoCloseable {
     return todo;
   }
 
-  private static String idOf(ConsumerRecord<byte[], byte[]> r) {
+  /**
+   * @return {@code old} as a fresh delivery: the same delivery id, event id ({@code webhook-id}) and body,
+   *     attempt 1, due {@code now}, without the previous failure
+   */
+  public static DeliveryTask fresh(DeliveryTask old, Instant now) {
+    return DeliveryTask.newBuilder(old)
+        .setAttempt(1)
+        .setCreatedAt(now)
+        .setDueAt(now)
+        .setFirstAttemptAt(null)
+        .setLastStatus(null)
+        .setLastError(null)
+        .build();
+  }
+
+  /**
+   * @param redeliveredId what was redelivered: a dead letter's id, or another id of the failure made good
+   * @param fresh the task that was sent again
+   * @return the REDELIVERED marker that says so, so that the same failure is never redelivered twice
+   */
+  public static DeadLetter marker(String redeliveredId, DeliveryTask fresh, Instant now) {
+    return DeadLetter.newBuilder()
+        .setKind(DeadLetterKind.REDELIVERED)
+        .setReason("redelivered as a fresh delivery")
+        .setDeadLetteredAt(now)
+        .setTask(fresh)
+        .setRedeliveredId(redeliveredId)
+        .build();
+  }
+
+  /** @return the id of the dead letter at this record: {@code dl-<partition>-<offset>} */
+  static String idOf(ConsumerRecord<byte[], byte[]> r) {
     return "dl-" + r.partition() + "-" + r.offset();
   }
 

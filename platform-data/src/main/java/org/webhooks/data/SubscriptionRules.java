@@ -15,7 +15,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.webhooks.schemas.AvroTrust;
-import org.webhooks.schemas.EventTypes;
+import org.webhooks.schemas.EventExamples;
 import org.webhooks.schemas.ReservedHeaders;
 import org.webhooks.schemas.TargetPolicy;
 import org.webhooks.schemas.WebhookSecret;
@@ -376,20 +376,21 @@ public final class SubscriptionRules {
   }
 
   /**
-   * @return the event types, known and without duplicates, in the order given
+   * @return the event types, known and without duplicates, in the order given: call event types and
+   *     operational event types ({@link EventExamples#TYPES})
    * @throws InvalidSubscriptionException ("event_types: ...") when empty or one is unknown
    */
   public static List<String> checkEventTypes(List<String> eventTypes) {
     if (eventTypes == null || eventTypes.isEmpty()) {
       throw new InvalidSubscriptionException("event_types: at least one is required (known: "
-          + String.join(", ", EventTypes.ALL) + ")");
+          + String.join(", ", EventExamples.TYPES) + ")");
     }
     LinkedHashSet<String> out = new LinkedHashSet<>();
     for (String t : eventTypes) {
       String type = t == null ? "" : t.trim();
-      if (EventTypes.fromWireName(type).isEmpty()) {
+      if (!EventExamples.TYPES.contains(type)) {
         throw new InvalidSubscriptionException("event_types: '" + type + "' is unknown (known: "
-            + String.join(", ", EventTypes.ALL) + ")");
+            + String.join(", ", EventExamples.TYPES) + ")");
       }
       out.add(type);
     }

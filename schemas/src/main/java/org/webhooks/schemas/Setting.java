@@ -32,14 +32,15 @@ public enum Setting {
   INSTANCE_ID("", "Stable id of this instance, used in transactional ids; empty = the host name."),
   SECRET_ROTATION_GRACE("24h", "How long a rotated-out signing secret keeps signing beside the new one before it is removed."),
   SERVICES("all", "Services that up starts: all, none, or a list of fanout-stream,delivery-worker,retry-scheduler,delivery-stats,control-plane."),
-    ATTEMPT_RETENTION("30d", "How long delivery-stats keeps each attempt in its attempt index (by subscription and by event)."),
+  ATTEMPT_RETENTION("30d", "How long delivery-stats keeps each attempt in its attempt index (by subscription and by event)."),
   FAILING_WINDOW("15m", "Window over which delivery-stats computes an endpoint's success rate for endpoint.failing and endpoint.recovered."),
   FAILING_MIN_ATTEMPTS("10", "Fewest attempts in the window for a low success rate to count as failing."),
   FAILING_SUCCESS_RATE("0.5", "An endpoint whose success rate over the window is below this (0 to 1) is failing."),
   FAILING_CIRCUIT_OPEN("10m", "An endpoint whose circuit has been open this long is failing."),
   AUTO_DISABLE_AFTER("5d", "An endpoint without a successful attempt for this long is disabled (0s = never); endpoint.failing warns at half of it."),
   ADVERTISED_HOST("", "Host name or address at which other processes reach this one's HTTP port (delivery-stats queries); empty = the host name."),
-  INTERNAL_TOKEN("", "Shared secret delivery-stats instances send each other on their /internal routes; empty = those routes refuse every request.");
+  INTERNAL_TOKEN("", "Shared secret delivery-stats instances send each other on their /internal routes; empty = those routes refuse every request."),
+  STATS_URL("", "Comma-separated base URLs (http://host:port) of delivery-stats processes that a control plane without delivery-stats in its own process asks, with the internal token; empty = the delivery-stats of the same process.");
 
   private final String defaultValue;
   private final String doc;

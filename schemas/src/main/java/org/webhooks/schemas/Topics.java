@@ -8,6 +8,7 @@ import org.webhooks.schemas.avro.CallEvent;
 import org.webhooks.schemas.avro.DeadLetter;
 import org.webhooks.schemas.avro.DeliveryAttempt;
 import org.webhooks.schemas.avro.DeliveryTask;
+import org.webhooks.schemas.avro.MatchVerdicts;
 import org.webhooks.schemas.avro.OperationalEvent;
 import org.webhooks.schemas.avro.IdempotentResponse;
 import org.webhooks.schemas.avro.Subscription;
@@ -67,6 +68,15 @@ public final class Topics {
     return new Topic<>(prefix + "webhook-operational-events", OperationalEvent.getClassSchema());
   }
 
+  /**
+   * webhook-match-verdicts: key event id; one record per event and decision, saying for each subscription
+   * of the event's account considered whether it received the event and why not. Written by the fanout
+   * (and replays), indexed by delivery-stats for the event lookup.
+   */
+  public Topic<MatchVerdicts> matchVerdicts() {
+    return new Topic<>(prefix + "webhook-match-verdicts", MatchVerdicts.getClassSchema());
+  }
+
   /** webhook-api-keys: key = API key id, compacted; the control plane's keys, hashed. */
   public Topic<ApiKey> apiKeys() {
     return new Topic<>(prefix + "webhook-api-keys", ApiKey.getClassSchema());
@@ -116,7 +126,8 @@ public final class Topics {
   public List<String> allNames() {
     List<String> names = new ArrayList<>(List.of(
         callEvents().name(), subscriptions().name(), deliveries().name(), attempts().name(),
-        deadLetters().name(), operationalEvents().name(), apiKeys().name(), idempotencyKeys().name()));
+        deadLetters().name(), operationalEvents().name(), matchVerdicts().name(), apiKeys().name(),
+        idempotencyKeys().name()));
     retryTopics().forEach(t -> names.add(t.name()));
     return names;
   }

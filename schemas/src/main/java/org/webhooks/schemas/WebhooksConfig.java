@@ -1,8 +1,11 @@
 package org.webhooks.schemas;
 
 import java.net.InetAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
@@ -357,6 +360,31 @@ public record WebhooksConfig(Map<Setting, String> values, Map<String, String> ka
   /** @return the shared secret of the internal routes, "" when none is set. */
   public String internalToken() {
     return get(Setting.INTERNAL_TOKEN).trim();
+  }
+
+  /**
+   * @return the base URLs of {@code WEBHOOKS_STATS_URL}, in the order given (empty when unset)
+   * @throws SettingException when one is not an absolute http or https URL with a host
+   */
+  public List<URI> statsUrls() {
+    List<URI> out = new ArrayList<>();
+    for (String part : get(Setting.STATS_URL).split(",")) {
+      String u = part.trim();
+      if (u.isEmpty()) {
+        continue;
+      }
+      URI uri;
+      try {
+        uri = new URI(u.endsWith("/") ? u.substring(0, u.length() - 1) : u);
+      } catch (URISyntaxException e) {
+        throw new SettingException(Setting.STATS_URL, "'" + u + "' is not a URL");
+      }
+      if (uri.getHost() == null || !("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))) {
+        throw new SettingException(Setting.STATS_URL, "'" + u + "' is not an http(s)://host:port URL");
+      }
+      out.add(uri);
+    }
+    return out;
   }
 
   /** @return the instance id used in transactional ids: the setting, else the host name. */

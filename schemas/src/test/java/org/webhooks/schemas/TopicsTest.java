@@ -22,9 +22,9 @@ class TopicsTest {
     assertThat(topics.retryTopics()).extracting(Topic::name).containsExactly(
         "t1-webhook-retry-1m", "t1-webhook-retry-5m", "t1-webhook-retry-15m",
         "t1-webhook-retry-1h", "t1-webhook-retry-2h", "t1-webhook-retry-4h", "t1-webhook-retry-8h");
-    assertThat(topics.allNames()).hasSize(15).doesNotHaveDuplicates()
+    assertThat(topics.allNames()).hasSize(16).doesNotHaveDuplicates()
         .contains("t1-call-events", "t1-webhook-subscriptions", "t1-webhook-deliveries", "t1-webhook-attempts",
-            "t1-webhook-dead-letters", "t1-webhook-operational-events", "t1-webhook-api-keys",
+            "t1-webhook-dead-letters", "t1-webhook-operational-events", "t1-webhook-match-verdicts", "t1-webhook-api-keys",
             "t1-webhook-idempotency-keys");
   }
 

@@ -17,6 +17,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.CommitFailedException;
@@ -26,6 +27,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
@@ -72,6 +74,15 @@ import org.slf4j.LoggerFactory;
  *       lost); calls the broker does not answer are made again until it does, so an outage is
  *       ridden out in place; a fenced producer or instance id, or missing rights, stops the loop
  *       with {@link #failure()}.</li>
+ *   <li>A transaction in doubt is settled before anything new is taken or dispatched: one that
+ *       cannot commit (a send failed, at once or later), or one open for
+ *       {@value #STALLED_TRANSACTION_MS} ms or more on the loop's clock (a call waited for a broker
+ *       that was away, and the coordinator may have aborted it for its age meanwhile) is committed,
+ *       or aborted and read again, first. Work dispatched into it would otherwise be repeated by the
+ *       rewind although it started after the broker came back. The same holds for a transaction
+ *       being committed on the helper thread: the owner goes on beside it only while none of its
+ *       sends has failed and it began less than {@value #STALLED_TRANSACTION_MS} ms ago; otherwise
+ *       the owner waits for its outcome (and rewinds if it failed) before it polls or dispatches.</li>
  * </ul>
  *
  * @param <T> what the processor keeps per pending record
@@ -84,6 +95,11 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
   /** Longest wait while a partition is held until a due time: the clock may be moved by others, ms. */
   private static final long DUE_CHECK_MS = 100;
   private static final long IDLE_POLL_MS = 1000;
+  /**
+   * A transaction open this long (ten commit intervals) has been held up, by a call that waited for
+   * the broker most likely, and is settled before the loop dispatches more work, ms.
+   */
+  public static final long STALLED_TRANSACTION_MS = 10 * COMMIT_INTERVAL_MS;
 
   /**
    * @param name names the owner thread and the log lines, e.g. {@code delivery-worker}
@@ -126,7 +142,22 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
   private boolean inTransaction;
   /** The commit running on the helper thread, or null. */
   private InFlightCommit inFlightCommit;
+  /** A send of the transaction being committed on the helper thread failed: its commit will fail. */
+  private boolean inFlightCommitDoomed;
   private final ExecutorService committer;
+  /** When the open transaction began, on {@link #clock}. */
+  private Instant transactionBegan = Instant.EPOCH;
+  /**
+   * Counts the transactions begun; a send failure names the one it belongs to, so that the late
+   * failures of an aborted transaction's records do not count against the next one. At most one
+   * transaction is current: open for sends, or handed to the helper thread to commit.
+   */
+  private volatile long transactionNumber;
+  /**
+   * The first send failure reported by the producer (on its I/O thread, or at once on the owner
+   * thread when the send could not even be queued), not yet taken by the owner.
+   */
+  private final AtomicReference<SendFailure> sendFailure = new AtomicReference<>();
   /**
    * Why the open transaction cannot commit (a send failed, so the producer refuses every call but an
    * abort), or null. Set by {@link #send}, acted on at the end of the round: outputs sent after it
@@ -168,11 +199,13 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
    * @param finishesThen each of those partitions' {@link PartitionProgress#finishes()} when taken
    * @param records the outputs of the transaction, to be sent again should it be refused in a rebalance
    * @param startedNanos when the commit started, {@link System#nanoTime()}
+   * @param began when the transaction began, on the loop's clock: a commit still running
+   *     {@value #STALLED_TRANSACTION_MS} ms after that has stalled
    * @param done completes when the commit is done, exceptionally with why it failed
    */
   private record InFlightCommit(Map<TopicPartition, PartitionProgress.Commit> commits,
       Map<TopicPartition, Long> finishesThen, List<ProducerRecord<String, byte[]>> records, long startedNanos,
-      Future<?> done) {}
+      Instant began, Future<?> done) {}
 
   /** @return the processor this loop runs. */
   public RecordProcessor<T> processor() {
@@ -244,10 +277,10 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
   /**
    * {@inheritDoc}
    *
-   * <p>A send the producer refuses because an earlier send of the transaction failed (the broker
-   * could not be reached in time, say) is not the processor's business: the transaction is marked
-   * failed and, at the end of the round, aborted, and every partition is read again from its last
-   * commit, as when a commit fails. A fenced producer stops the loop.
+   * <p>A send that fails (the broker could not be reached in time, say), at once or when the
+   * broker answers, is not the processor's business: the transaction is marked failed and aborted
+   * before the loop takes or dispatches anything new, and every partition is read again from its
+   * last commit, as when a commit fails. A fenced producer stops the loop.
    */
   @Override
   public void send(ProducerRecord<String, byte[]> record) {
@@ -261,7 +294,10 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
     beginIfNeeded();
     sentInTransaction.add(record);
     try {
-      clients.producer().send(record);
+      clients.producer().send(record, failureOf(transactionNumber));
+      // a send that could not even be queued (its topic's metadata did not come in time) has
+      // reported its failure already, without throwing
+      takeSendFailure();
     } catch (ProducerFencedException | AuthorizationException | UnsupportedVersionException | IllegalStateException e) {
       throw new FatalException(e);
     } catch (FatalException e) {
@@ -269,6 +305,65 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
     } catch (KafkaException e) {
       transactionFailure = e;
     }
+  }
+
+  /** @return a callback that records a failed send of transaction {@code number} and wakes the owner */
+  private Callback failureOf(long number) {
+    return (metadata, exception) -> {
+      if (exception == null) {
+        return;
+      }
+      SendFailure failure = new SendFailure(number, exception);
+      // a later transaction's failure replaces an earlier one's, never the other way round
+      SendFailure before = sendFailure.getAndAccumulate(failure,
+          (old, next) -> old == null || old.transaction() < next.transaction() ? next : old);
+      if (before == null || before.transaction() < number) {
+        onOwner(() -> { });
+      }
+    };
+  }
+
+  /**
+   * Takes a reported send failure of the current transaction: the reason the open one cannot commit,
+   * or the mark that the one being committed will fail. Failures of earlier transactions are stale.
+   */
+  private void takeSendFailure() {
+    SendFailure f = sendFailure.getAndSet(null);
+    if (f == null || f.transaction() != transactionNumber) {
+      return;
+    }
+    if (inFlightCommit != null) {
+      inFlightCommitDoomed = true;
+    } else if (inTransaction && transactionFailure == null) {
+      transactionFailure = f.cause() instanceof KafkaException k ? k : new KafkaException(f.cause());
+    }
+  }
+
+  /**
+   * Settles a transaction in doubt before the loop takes or dispatches new work (see the class
+   * comment): the one being committed on the helper thread is waited for when a send of it failed or
+   * it has stalled, and the open one is committed (or aborted and read again) when it cannot commit
+   * or has stalled. While neither holds, the owner goes on beside a running commit.
+   */
+  private void settleTransactionInDoubt() {
+    takeSendFailure();
+    InFlightCommit c = inFlightCommit;
+    if (c != null && (inFlightCommitDoomed || stalled(c.began()))) {
+      if (!inFlightCommitDoomed) {
+        LOG.info("{}: a commit is still running {} ms after its transaction began; waiting for it before "
+            + "dispatching more", settings.name(), Duration.between(c.began(), clock.instant()).toMillis());
+      }
+      counters.waitedInDoubt();
+      collectCommit(true);
+    }
+    if (transactionFailure != null || (inTransaction && stalled(transactionBegan))) {
+      commit();
+    }
+  }
+
+  /** @return true when a transaction that began at {@code began} has been open too long to trust */
+  private boolean stalled(Instant began) {
+    return Duration.between(began, clock.instant()).toMillis() >= STALLED_TRANSACTION_MS;
   }
 
   @Override
@@ -285,8 +380,10 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
     try {
       clients.consumer().subscribe(settings.topics(), new Rebalance());
       while (!stopRequested) {
+        settleTransactionInDoubt();
         accept(poll());
         runOwnerTasks();
+        settleTransactionInDoubt();
         processor.work();
         collectCommit(false);
         if (inFlightCommit == null && (transactionFailure != null || commitDue())) {
@@ -332,6 +429,11 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
     if (inFlightCommit == null && (inTransaction || offsetsMayAdvance())) {
       long since = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastCommitNanos);
       ms = Math.min(ms, Math.max(0, COMMIT_INTERVAL_MS - since));
+    }
+    if (inFlightCommit != null) {
+      // a commit that stalls is waited for before more work: look again when it would have
+      long left = STALLED_TRANSACTION_MS - Duration.between(inFlightCommit.began(), clock.instant()).toMillis();
+      ms = Math.min(ms, Math.max(0, left));
     }
     if (!backoffUntilNanos.isEmpty() || !heldUntil.isEmpty()) {
       ms = Math.min(ms, DUE_CHECK_MS);
@@ -401,6 +503,8 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
       throw new FatalException(e);
     }
     inTransaction = true;
+    transactionNumber++;
+    transactionBegan = clock.instant();
   }
 
   private boolean offsetsMayAdvance() {
@@ -441,6 +545,7 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
    * @throws FatalException when the producer is fenced or otherwise unusable
    */
   private void startCommit() {
+    takeSendFailure();
     if (transactionFailure != null) {
       abortAndRewind(transactionFailure);
       return;
@@ -475,7 +580,8 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
         onOwner(() -> { });
       }
     });
-    inFlightCommit = new InFlightCommit(commits, finishesThen, records, started, done);
+    counters.commitStarted();
+    inFlightCommit = new InFlightCommit(commits, finishesThen, records, started, transactionBegan, done);
   }
 
   /**
@@ -502,6 +608,7 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
       throw new FatalException(e);
     }
     inFlightCommit = null;
+    inFlightCommitDoomed = false;
     if (error == null) {
       c.commits().forEach((tp, commit) -> {
         PartitionProgress<T> pp = progress.get(tp);
@@ -817,6 +924,9 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
       }
     }
   }
+
+  /** A send of transaction {@code transaction} that failed with {@code cause}. */
+  private record SendFailure(long transaction, Exception cause) {}
 
   /** An error after which the loop cannot go on (fenced producer or instance, missing rights). */
   private static final class FatalException extends KafkaException {

@@ -1,4 +1,4 @@
-package org.webhooks.fanout;
+package org.webhooks.data;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

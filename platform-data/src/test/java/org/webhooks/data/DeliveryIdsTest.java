@@ -1,4 +1,4 @@
-package org.webhooks.fanout;
+package org.webhooks.data;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
