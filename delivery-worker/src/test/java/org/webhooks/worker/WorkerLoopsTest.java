@@ -35,14 +35,18 @@ class WorkerLoopsTest {
 
       String group = f.config().topicPrefix() + DeliveryWorker.NAME;
       try (Admin admin = Admin.create(KafkaClients.common(f.config()))) {
-        ConsumerGroupDescription description = admin.describeConsumerGroups(List.of(group)).all().get().get(group);
-        assertThat(description.members()).extracting(m -> m.groupInstanceId().orElse(""))
-            .containsExactlyInAnyOrder("w1", "w1-1");
-        // each loop holds partitions of its own: together all four, none twice
-        List<Integer> partitions = description.members().stream()
-            .flatMap(m -> m.assignment().topicPartitions().stream()).map(tp -> tp.partition()).toList();
-        assertThat(partitions).containsExactlyInAnyOrder(0, 1, 2, 3);
-        assertThat(description.members()).allMatch(m -> !m.assignment().topicPartitions().isEmpty());
+        // the worker is ready once a loop has joined; the group settles when the second one has too,
+        // so the assignment is read until it is that of both
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+          ConsumerGroupDescription description = admin.describeConsumerGroups(List.of(group)).all().get().get(group);
+          assertThat(description.members()).extracting(m -> m.groupInstanceId().orElse(""))
+              .containsExactlyInAnyOrder("w1", "w1-1");
+          // each loop holds partitions of its own: together all four, none twice
+          List<Integer> partitions = description.members().stream()
+              .flatMap(m -> m.assignment().topicPartitions().stream()).map(tp -> tp.partition()).toList();
+          assertThat(partitions).containsExactlyInAnyOrder(0, 1, 2, 3);
+          assertThat(description.members()).allMatch(m -> !m.assignment().topicPartitions().isEmpty());
+        });
       }
 
       List<DeliveryTask> tasks = new ArrayList<>();
