@@ -10,8 +10,6 @@ public final class LoopCounters {
   private final LongAdder skipped = new LongAdder();
   private final LongAdder commitNanos = new LongAdder();
   private final LongAdder wakeups = new LongAdder();
-  private final LongAdder commitsStarted = new LongAdder();
-  private final LongAdder waitsInDoubt = new LongAdder();
 
   /** @return transactions committed (outputs and consumer offsets together). */
   public long transactionsCommitted() {
@@ -35,9 +33,8 @@ public final class LoopCounters {
   }
 
   /**
-   * @return time the commits took, from handing a transaction over to commit until it was committed
-   *     (offsets sent to the transaction and the commit itself, waiting for the broker), ns; the owner
-   *     thread goes on meanwhile
+   * @return time the owner thread spent committing (offsets sent to the transaction and the commit
+   *     itself, waiting for the broker), ns
    */
   public long commitNanos() {
     return commitNanos.sum();
@@ -46,31 +43,6 @@ public final class LoopCounters {
   /** @return times the owner thread was woken from its poll to run tasks handed to it */
   public long wakeups() {
     return wakeups.sum();
-  }
-
-  /**
-   * @return transactions handed to the helper thread to commit; those neither committed nor failed
-   *     yet are still running
-   */
-  public long commitsStarted() {
-    return commitsStarted.sum();
-  }
-
-  /**
-   * @return times the owner thread stopped to wait for a running commit in doubt (one of its sends
-   *     failed, or its transaction had been open for {@link TransactionalLoop#STALLED_TRANSACTION_MS}
-   *     ms) before it polled or dispatched more
-   */
-  public long waitsInDoubt() {
-    return waitsInDoubt.sum();
-  }
-
-  void commitStarted() {
-    commitsStarted.increment();
-  }
-
-  void waitedInDoubt() {
-    waitsInDoubt.increment();
   }
 
   void committed(long nanos) {

@@ -10,10 +10,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -21,7 +17,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.CommitFailedException;
-import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -53,12 +48,6 @@ import org.slf4j.LoggerFactory;
  *       {@value #COMMIT_INTERVAL_MS} ms at most the transaction commits together with the consumer
  *       offsets of every partition up to its lowest unfinished record, so a record leaves its topic
  *       only when its outcome is in the next one.</li>
- *   <li>A commit runs on a helper thread ({@code <name>-commit}) while the owner goes on: it reads,
- *       hands out work and takes outcomes, and the outputs it produces meanwhile wait in memory
- *       until the commit is done, then open the next transaction. A commit covers only what was sent
- *       before it started, and the next one starts only once it is done, so commits stay in order
- *       and a failed one is handled as before (its outputs sent again, or every partition read again
- *       from its last commit).</li>
  *   <li>Each offset's metadata names the records above it that are finished
  *       ({@link UnfinishedRanges}); a partition's next owner skips them, so a hand-over repeats only
  *       the work in flight.</li>
@@ -79,10 +68,7 @@ import org.slf4j.LoggerFactory;
  *       {@value #STALLED_TRANSACTION_MS} ms or more on the loop's clock (a call waited for a broker
  *       that was away, and the coordinator may have aborted it for its age meanwhile) is committed,
  *       or aborted and read again, first. Work dispatched into it would otherwise be repeated by the
- *       rewind although it started after the broker came back. The same holds for a transaction
- *       being committed on the helper thread: the owner goes on beside it only while none of its
- *       sends has failed and it began less than {@value #STALLED_TRANSACTION_MS} ms ago; otherwise
- *       the owner waits for its outcome (and rewinds if it failed) before it polls or dispatches.</li>
+ *       rewind although it started after the broker came back.</li>
  * </ul>
  *
  * @param <T> what the processor keeps per pending record
@@ -135,22 +121,13 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
   /** True while the owner thread is in (or about to enter) its poll: only then is a wakeup needed. */
   private volatile boolean polling;
   /** Outputs sent in the open transaction, kept to be sent again if it must be aborted and redone. */
-  private List<ProducerRecord<String, byte[]>> sentInTransaction = new ArrayList<>();
-  /** Outputs produced while a commit runs, sent when it is done, in the next transaction. */
-  private final List<ProducerRecord<String, byte[]>> heldForNextTransaction = new ArrayList<>();
-  /** A transaction is open for sends (begun, and not handed to the committer). */
+  private final List<ProducerRecord<String, byte[]>> sentInTransaction = new ArrayList<>();
   private boolean inTransaction;
-  /** The commit running on the helper thread, or null. */
-  private InFlightCommit inFlightCommit;
-  /** A send of the transaction being committed on the helper thread failed: its commit will fail. */
-  private boolean inFlightCommitDoomed;
-  private final ExecutorService committer;
   /** When the open transaction began, on {@link #clock}. */
   private Instant transactionBegan = Instant.EPOCH;
   /**
    * Counts the transactions begun; a send failure names the one it belongs to, so that the late
-   * failures of an aborted transaction's records do not count against the next one. At most one
-   * transaction is current: open for sends, or handed to the helper thread to commit.
+   * failures of an aborted transaction's records do not count against the next one.
    */
   private volatile long transactionNumber;
   /**
@@ -184,28 +161,8 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
     this.clients = clients;
     this.settings = settings;
     this.clock = clock;
-    this.committer = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, settings.name() + "-commit");
-      t.setDaemon(true);
-      return t;
-    });
     this.processor = processor.apply(this);
   }
-
-  /**
-   * A transaction handed to the helper thread to commit.
-   *
-   * @param commits what each partition's offset becomes once it is committed
-   * @param finishesThen each of those partitions' {@link PartitionProgress#finishes()} when taken
-   * @param records the outputs of the transaction, to be sent again should it be refused in a rebalance
-   * @param startedNanos when the commit started, {@link System#nanoTime()}
-   * @param began when the transaction began, on the loop's clock: a commit still running
-   *     {@value #STALLED_TRANSACTION_MS} ms after that has stalled
-   * @param done completes when the commit is done, exceptionally with why it failed
-   */
-  private record InFlightCommit(Map<TopicPartition, PartitionProgress.Commit> commits,
-      Map<TopicPartition, Long> finishesThen, List<ProducerRecord<String, byte[]>> records, long startedNanos,
-      Instant began, Future<?> done) {}
 
   /** @return the processor this loop runs. */
   public RecordProcessor<T> processor() {
@@ -287,10 +244,6 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
     if (transactionFailure != null) {
       return;
     }
-    if (inFlightCommit != null) {
-      heldForNextTransaction.add(record);
-      return;
-    }
     beginIfNeeded();
     sentInTransaction.add(record);
     try {
@@ -323,47 +276,24 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
     };
   }
 
-  /**
-   * Takes a reported send failure of the current transaction: the reason the open one cannot commit,
-   * or the mark that the one being committed will fail. Failures of earlier transactions are stale.
-   */
+  /** Makes a reported send failure of the open transaction the reason it cannot commit. */
   private void takeSendFailure() {
     SendFailure f = sendFailure.getAndSet(null);
-    if (f == null || f.transaction() != transactionNumber) {
-      return;
-    }
-    if (inFlightCommit != null) {
-      inFlightCommitDoomed = true;
-    } else if (inTransaction && transactionFailure == null) {
+    if (f != null && inTransaction && f.transaction() == transactionNumber && transactionFailure == null) {
       transactionFailure = f.cause() instanceof KafkaException k ? k : new KafkaException(f.cause());
     }
   }
 
   /**
-   * Settles a transaction in doubt before the loop takes or dispatches new work (see the class
-   * comment): the one being committed on the helper thread is waited for when a send of it failed or
-   * it has stalled, and the open one is committed (or aborted and read again) when it cannot commit
-   * or has stalled. While neither holds, the owner goes on beside a running commit.
+   * Settles the open transaction when it cannot commit or has stalled, before the loop takes or
+   * dispatches new work (see the class comment).
    */
   private void settleTransactionInDoubt() {
     takeSendFailure();
-    InFlightCommit c = inFlightCommit;
-    if (c != null && (inFlightCommitDoomed || stalled(c.began()))) {
-      if (!inFlightCommitDoomed) {
-        LOG.info("{}: a commit is still running {} ms after its transaction began; waiting for it before "
-            + "dispatching more", settings.name(), Duration.between(c.began(), clock.instant()).toMillis());
-      }
-      counters.waitedInDoubt();
-      collectCommit(true);
-    }
-    if (transactionFailure != null || (inTransaction && stalled(transactionBegan))) {
+    if (transactionFailure != null || (inTransaction
+        && Duration.between(transactionBegan, clock.instant()).toMillis() >= STALLED_TRANSACTION_MS)) {
       commit();
     }
-  }
-
-  /** @return true when a transaction that began at {@code began} has been open too long to trust */
-  private boolean stalled(Instant began) {
-    return Duration.between(began, clock.instant()).toMillis() >= STALLED_TRANSACTION_MS;
   }
 
   @Override
@@ -385,9 +315,8 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
         runOwnerTasks();
         settleTransactionInDoubt();
         processor.work();
-        collectCommit(false);
-        if (inFlightCommit == null && (transactionFailure != null || commitDue())) {
-          startCommit();
+        if (transactionFailure != null || commitDue()) {
+          commit();
         }
         updatePause();
       }
@@ -425,15 +354,9 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
       return 0;
     }
     long ms = Math.min(IDLE_POLL_MS, processor.idleMs());
-    // while a commit runs, the next cannot start: its end wakes the owner (an owner task)
-    if (inFlightCommit == null && (inTransaction || offsetsMayAdvance())) {
+    if (inTransaction || offsetsMayAdvance()) {
       long since = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastCommitNanos);
       ms = Math.min(ms, Math.max(0, COMMIT_INTERVAL_MS - since));
-    }
-    if (inFlightCommit != null) {
-      // a commit that stalls is waited for before more work: look again when it would have
-      long left = STALLED_TRANSACTION_MS - Duration.between(inFlightCommit.began(), clock.instant()).toMillis();
-      ms = Math.min(ms, Math.max(0, left));
     }
     if (!backoffUntilNanos.isEmpty() || !heldUntil.isEmpty()) {
       ms = Math.min(ms, DUE_CHECK_MS);
@@ -524,27 +447,11 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
   }
 
   /**
-   * Commits what finished and was sent so far, and waits for it: after the commit running on the
-   * helper thread, if any, is done. For rebalances and stopping, which must not go on before.
+   * Commits the open transaction with the offsets up to each partition's lowest unfinished record.
    *
    * @throws FatalException when the producer is fenced or otherwise unusable
    */
   private void commit() {
-    collectCommit(true);
-    if (inFlightCommit == null) {
-      startCommit();
-    }
-    collectCommit(true);
-  }
-
-  /**
-   * Hands the open transaction, with the offsets up to each partition's lowest unfinished record, to
-   * the helper thread to commit; a transaction whose send failed is aborted instead. Call only when
-   * no commit runs.
-   *
-   * @throws FatalException when the producer is fenced or otherwise unusable
-   */
-  private void startCommit() {
     takeSendFailure();
     if (transactionFailure != null) {
       abortAndRewind(transactionFailure);
@@ -553,93 +460,42 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
     long started = System.nanoTime();
     lastCommitNanos = started;
     Map<TopicPartition, PartitionProgress.Commit> commits = new HashMap<>();
-    Map<TopicPartition, Long> finishesThen = new HashMap<>();
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
     progress.forEach((tp, pp) -> pp.toCommit().ifPresentOrElse(c -> {
       commits.put(tp, c);
-      finishesThen.put(tp, pp.finishes());
       offsets.put(tp, new OffsetAndMetadata(c.offset(), c.metadata()));
     }, pp::upToDate));
     if (!inTransaction && offsets.isEmpty()) {
       return;
     }
-    beginIfNeeded();
-    ConsumerGroupMetadata group = offsets.isEmpty() ? null : clients.consumer().groupMetadata();
     KafkaProducer<String, byte[]> producer = clients.producer();
-    List<ProducerRecord<String, byte[]>> records = sentInTransaction;
-    sentInTransaction = new ArrayList<>();
+    try {
+      beginIfNeeded();
+      if (!offsets.isEmpty()) {
+        producer.sendOffsetsToTransaction(offsets, clients.consumer().groupMetadata());
+      }
+      commitTransaction(producer);
+    } catch (FatalException e) {
+      throw e;
+    } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException
+        | UnsupportedVersionException | IllegalStateException | FencedInstanceIdException e) {
+      throw new FatalException(e);
+    } catch (CommitFailedException e) {
+      abortAndRedo(e);
+      return;
+    } catch (KafkaException e) {
+      abortAndRewind(e);
+      return;
+    }
     inTransaction = false;
-    Future<?> done = committer.submit(() -> {
-      try {
-        if (group != null) {
-          producer.sendOffsetsToTransaction(offsets, group);
-        }
-        commitTransaction(producer);
-        return null;
-      } finally {
-        onOwner(() -> { });
+    sentInTransaction.clear();
+    commits.forEach((tp, c) -> {
+      PartitionProgress<T> pp = progress.get(tp);
+      if (pp != null) {
+        pp.committed(c);
       }
     });
-    counters.commitStarted();
-    inFlightCommit = new InFlightCommit(commits, finishesThen, records, started, transactionBegan, done);
-  }
-
-  /**
-   * Takes the outcome of the commit running on the helper thread: on success the offsets count as
-   * committed and the outputs held meanwhile open the next transaction; on failure the transaction
-   * is aborted and its outputs sent again (a rebalance), or every partition is read again from its
-   * last commit.
-   *
-   * @param wait wait for the commit to be done; otherwise return at once while it runs
-   * @throws FatalException when the producer is fenced or otherwise unusable
-   */
-  private void collectCommit(boolean wait) {
-    InFlightCommit c = inFlightCommit;
-    if (c == null || !wait && !c.done().isDone()) {
-      return;
-    }
-    Throwable error = null;
-    try {
-      c.done().get();
-    } catch (ExecutionException e) {
-      error = e.getCause();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new FatalException(e);
-    }
-    inFlightCommit = null;
-    inFlightCommitDoomed = false;
-    if (error == null) {
-      c.commits().forEach((tp, commit) -> {
-        PartitionProgress<T> pp = progress.get(tp);
-        if (pp != null) {
-          pp.committed(commit, c.finishesThen().get(tp));
-        }
-      });
-      counters.committed(System.nanoTime() - c.startedNanos());
-      List<ProducerRecord<String, byte[]>> held = new ArrayList<>(heldForNextTransaction);
-      heldForNextTransaction.clear();
-      held.forEach(this::send);
-      return;
-    }
-    // the failed transaction is still open on the producer, to be aborted
-    inTransaction = true;
-    sentInTransaction.addAll(0, c.records());
-    if (error instanceof FatalException fatal) {
-      throw fatal;
-    }
-    if (error instanceof ProducerFencedException || error instanceof OutOfOrderSequenceException
-        || error instanceof AuthorizationException || error instanceof UnsupportedVersionException
-        || error instanceof IllegalStateException || error instanceof FencedInstanceIdException) {
-      throw new FatalException(error);
-    }
-    if (error instanceof CommitFailedException e) {
-      abortAndRedo(e);
-    } else if (error instanceof KafkaException e) {
-      abortAndRewind(e);
-    } else {
-      throw new FatalException(error);
-    }
+    counters.committed(System.nanoTime() - started);
   }
 
   /**
@@ -674,7 +530,6 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
     LOG.info("{}: transaction of {} records not committed while the consumer group rebalances ({}); "
         + "sending them again with the next one", settings.name(), sentInTransaction.size(), cause.getMessage());
     List<ProducerRecord<String, byte[]>> redo = new ArrayList<>(sentInTransaction);
-    redo.addAll(heldForNextTransaction);
     abort();
     try {
       redo.forEach(this::send);
@@ -695,7 +550,6 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
 
   private void abort() {
     sentInTransaction.clear();
-    heldForNextTransaction.clear();
     transactionFailure = null;
     if (!inTransaction) {
       return;
@@ -857,7 +711,6 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
   }
 
   private void closeClients() {
-    committer.shutdownNow();
     try {
       // a static member stays in its group on close unless told otherwise; leaving moves its
       // partitions to the other instances at once instead of after the session timeout

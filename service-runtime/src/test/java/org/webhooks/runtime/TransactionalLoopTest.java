@@ -16,16 +16,11 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Consumer;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.common.quota.ClientQuotaAlteration;
-import org.apache.kafka.common.quota.ClientQuotaEntity;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -62,8 +57,6 @@ import org.webhooks.testing.MutableClock;
  *       is dispatched once, after the rewind, not once before it and again after it. The records
  *       are dispatched one at a time here, as a worker with one free slot does, so that the next
  *       one is dispatched right after the previous one's outcome is sent.</li>
- *   <li>The same holds for a transaction being committed beside the owner: once it is stalled, the
- *       next record is dispatched only after its commit is settled.</li>
  * </ul>
  */
 class TransactionalLoopTest {
@@ -223,48 +216,6 @@ class TransactionalLoopTest {
     assertThat(loop.failure()).isNull();
   }
 
-  @Test
-  void aCommitThatStallsBesideTheOwnerIsSettledBeforeMoreWorkIsDispatched() throws Exception {
-    WebhooksConfig config = config(Map.of());
-    String input = prefix + "input";
-    String output = prefix + "output";
-    createTopics(config, List.of(new NewTopic(input, 1, (short) 1), new NewTopic(output, 1, (short) 1)));
-    produce(config, input, "r1");
-    produce(config, input, "r2");
-    // the loop's producer may write 10 KB/s: after r1's 50 KB outcome the broker holds its next
-    // requests back for seconds, so the commit of that outcome waits beside the owner, as a commit
-    // waits for a broker that is away
-    admin.alterClientQuotas(List.of(new ClientQuotaAlteration(
-        new ClientQuotaEntity(Map.of(ClientQuotaEntity.CLIENT_ID, prefix + "loop-test-l1-producer")),
-        List.of(new ClientQuotaAlteration.Op("producer_byte_rate", 10_000.0))))).all().get();
-
-    MutableClock clock = new MutableClock(Instant.parse("2025-01-15T10:00:00Z"));
-    Semaphore permits = new Semaphore(1);
-    Map<String, Long> settledBeforeDispatch = new ConcurrentHashMap<>();
-    AtomicReference<TransactionalLoop<Item>> loopRef = new AtomicReference<>();
-    OneAtATime processor = new OneAtATime((ctx, value) -> {
-      byte[] body = value.equals("r1") ? new byte[50_000] : bytes(value);
-      ctx.send(new ProducerRecord<>(output, value, body));
-    }, permits, value -> {
-      LoopCounters c = loopRef.get().counters();
-      settledBeforeDispatch.put(value, c.transactionsCommitted() + c.rewinds());
-    });
-    TransactionalLoop<Item> loop = start(config, input, clock, processor::bind);
-    loopRef.set(loop);
-
-    // r1's outcome is in the transaction now being committed beside the owner; then that transaction
-    // grows old on the loop's clock, and r2 may go out
-    await().atMost(WAIT).until(() -> processor.dispatches.containsKey("r1") && loop.counters().commitsStarted() >= 1);
-    clock.advance(Duration.ofMinutes(1));
-    permits.release(100);
-    await().atMost(WAIT).until(() -> readCommitted(config, output).size() == 2);
-
-    assertThat(settledBeforeDispatch.get("r2")).as("commits settled when r2 was dispatched").isPositive();
-    assertThat(loop.counters().waitsInDoubt()).as("the owner waited for the stalled commit").isPositive();
-    assertThat(processor.dispatches).containsEntry("r1", 1).containsEntry("r2", 1);
-    assertThat(loop.failure()).isNull();
-  }
-
   /** A pending record: where it is, and its value. */
   private record Item(TopicPartition partition, long offset, String value) {}
 
@@ -276,8 +227,6 @@ class TransactionalLoopTest {
 
     final Map<String, Integer> dispatches = new ConcurrentHashMap<>();
     private final BiConsumer<LoopContext, String> outcome;
-    private final Semaphore permits;
-    private final Consumer<String> onDispatch;
     private final Deque<Item> waiting = new ArrayDeque<>();
     private final List<Item> abandoned = new ArrayList<>();
     private LoopContext ctx;
@@ -285,18 +234,7 @@ class TransactionalLoopTest {
 
     /** @param outcome sends a record's outcome, given its value */
     OneAtATime(BiConsumer<LoopContext, String> outcome) {
-      this(outcome, null, value -> { });
-    }
-
-    /**
-     * @param permits each dispatch takes one, so that the test says when the next record may go out;
-     *     null for no limit
-     * @param onDispatch told the value of each record as it is dispatched, on the owner thread
-     */
-    OneAtATime(BiConsumer<LoopContext, String> outcome, Semaphore permits, Consumer<String> onDispatch) {
       this.outcome = outcome;
-      this.permits = permits;
-      this.onDispatch = onDispatch;
     }
 
     RecordProcessor<Item> bind(LoopContext context) {
@@ -314,12 +252,11 @@ class TransactionalLoopTest {
 
     @Override
     public void work() {
-      if (inFlight != null || waiting.isEmpty() || permits != null && !permits.tryAcquire()) {
+      if (inFlight != null || waiting.isEmpty()) {
         return;
       }
       Item item = waiting.poll();
       inFlight = item;
-      onDispatch.accept(item.value());
       dispatches.merge(item.value(), 1, Integer::sum);
       ctx.onOwner(() -> completed(item));
     }
