@@ -24,6 +24,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.webhooks.producer.CallEventPublisher;
 import org.webhooks.producer.CallSimulator;
+import org.webhooks.worker.WorkerMetrics;
 import org.webhooks.schemas.CallEventJson;
 import org.webhooks.schemas.Durations;
 import org.webhooks.schemas.SchemaRegistryClient;
@@ -58,6 +59,8 @@ public final class Bench {
   private static final Logger LOG = LoggerFactory.getLogger(Bench.class);
   private static final Duration STAGES_TIMEOUT = Duration.ofSeconds(60);
   private static final long PROGRESS_EVERY_MS = 5000;
+  /** Added to the seed of the warm-up events, so that their event ids are not the measured run's. */
+  private static final long WARM_UP_SEED_OFFSET = 1_000_003;
 
   /**
    * What to run.
@@ -70,12 +73,37 @@ public final class Bench {
    * @param failingShare share of the subscriptions whose endpoint fails for a while, 0 to less than 1;
    *     0 runs the all-healthy benchmark
    * @param failingFor how long the failing endpoints answer 500, from the first publish
+   * @param warmUp the deliveries of events published within this long of the first publish are left
+   *     out of the latency figures (they still count as deliveries): connections, JIT compilation and
+   *     caches settle meanwhile
+   * @param warmUpEvents events published, and delivered, before the measured run (at {@code rate} if
+   *     given), none of whose figures count: the JVM compiles the hot code during the first hundred
+   *     thousand deliveries or so, which a long-running service does once
+   * @param backlog start the worker only once the fanout has written every delivery, so that all of
+   *     them wait in {@code webhook-deliveries} at once; the figures are then those of draining it
    */
   public record Options(int events, int subscriptions, Double rate, int waitSeconds, long seed,
-      double failingShare, Duration failingFor) {
+      double failingShare, Duration failingFor, Duration warmUp, int warmUpEvents, boolean backlog) {
+
+    /** The warm-up when none is given: 10 s for a paced run, none for an unthrottled one. */
+    public static Duration defaultWarmUp(Double rate) {
+      return rate == null ? Duration.ZERO : Duration.ofSeconds(10);
+    }
 
     /** @throws IllegalArgumentException naming the flag of a value out of range */
     public Options {
+      if (warmUp == null || warmUp.isNegative()) {
+        throw new IllegalArgumentException("--warm-up must not be negative");
+      }
+      if (warmUpEvents < 0) {
+        throw new IllegalArgumentException("--warm-up-events must not be negative");
+      }
+      if (warmUpEvents > 0 && failingShare > 0) {
+        throw new IllegalArgumentException("--warm-up-events is for the all-healthy benchmark, not with --failing-share");
+      }
+      if (backlog && (warmUpEvents > 0 || failingShare > 0)) {
+        throw new IllegalArgumentException("--backlog runs on its own, without --warm-up-events or --failing-share");
+      }
       if (events < 1) {
         throw new IllegalArgumentException("--events must be at least 1");
       }
@@ -113,7 +141,13 @@ public final class Bench {
   }
 
   /** Events as published: Kafka timestamp by event id, and every body in publish order. */
-  private record Published(Map<String, Long> timestampMs, List<byte[]> bodies, long failures, double seconds) {}
+  private record Published(Map<String, Long> timestampMs, List<byte[]> bodies, long failures, double seconds) {
+
+    /** @return the earliest Kafka timestamp, epoch ms */
+    long firstTimestampMs() {
+      return timestampMs.values().stream().mapToLong(Long::longValue).min().orElse(0);
+    }
+  }
 
   /**
    * Publish-to-receipt latencies, ms, of the deliveries that arrived, of all endpoints and of the
@@ -187,7 +221,8 @@ public final class Bench {
   private int run(PrintWriter out, PrintWriter err, WebhooksConfig settings, Path dataDir) throws Exception {
     Map<String, Object> report = new LinkedHashMap<>();
     try (BenchReceiver receiver = BenchReceiver.start();
-        BenchPlatform platform = BenchPlatform.start(settings, dataDir, receiver, options.subscriptions())) {
+        BenchPlatform platform = BenchPlatform.start(settings, dataDir, receiver, options.subscriptions(),
+            options.backlog())) {
       long expected = (long) options.events() * options.subscriptions();
       Set<String> failingPaths = Set.copyOf(
           new ArrayList<>(platform.pathOfSubscription().values()).subList(0, options.failingSubscriptions()));
@@ -196,20 +231,44 @@ public final class Bench {
               + Durations.format(options.failingFor()), options.events(),
           options.rate() == null ? "as fast as possible" : "at " + options.rate() + " events/s");
 
+      if (options.warmUpEvents() > 0) {
+        warmUp(platform, receiver);
+      }
+      StageCpu stageCpu = new StageCpu(receiver.threadIds(), platform.registryPid());
+      stageCpu.start();
+      WorkerSampler sampler = WorkerSampler.start(platform.workerMetrics());
+      WorkerMetrics loop = platform.workerMetrics();
+      long commitNanosBefore = loop.commitNanos();
+      long commitsBefore = loop.transactionsCommitted();
+      long wakeupsBefore = loop.wakeups();
       long cpuBefore = BenchMemory.processCpuNanos();
       if (!failingPaths.isEmpty()) {
         receiver.failUntil(failingPaths, System.currentTimeMillis() + options.failingFor().toMillis());
       }
-      Published published = publish(platform.config());
+      Published published = publish(platform.config(), options.events(), options.seed());
       if (published.failures() > 0) {
         throw new IllegalStateException(published.failures() + " of " + options.events()
             + " events could not be published");
       }
+      if (options.backlog()) {
+        awaitBacklog(platform, expected);
+        platform.startWorker();
+      }
       awaitDeliveries(receiver, expected);
       long pipelineCpu = BenchMemory.processCpuNanos() - cpuBefore;
+      StageCpu.Span cpu = stageCpu.stop();
+      WorkerSampler.Averages occupancy = sampler.stop();
+      long commitMs = (loop.commitNanos() - commitNanosBefore) / 1_000_000;
+      long commits = loop.transactionsCommitted() - commitsBefore;
+      long wakeups = loop.wakeups() - wakeupsBefore;
+      LOG.info("bench: CPU by thread: {}", String.join(", ", cpu.topThreads()));
 
-      Latencies latencies = latencies(published, receiver, platform.pathOfSubscription().values(), failingPaths);
+      Latencies latencies = latencies(published, receiver, platform.pathOfSubscription().values(), failingPaths,
+          published.firstTimestampMs() + options.warmUp().toMillis());
       long delivered = expected - latencies.missing();
+      report.put("services", String.join(",", platform.serviceNames()));
+      report.put("backlog", options.backlog());
+      report.put("warm_up_events", options.warmUpEvents());
       report.put("events", options.events());
       report.put("subscriptions", options.subscriptions());
       report.put("matches_per_event", options.subscriptions());
@@ -223,13 +282,23 @@ public final class Bench {
       double perSecond = delivered <= 1 ? 0 : (delivered - 1) * 1000.0 / spanMs;
       report.put("deliveries_seconds", format(spanMs / 1000.0));
       report.put("deliveries_per_second", format(perSecond));
+      report.put("warm_up", Durations.format(options.warmUp()));
+      report.put("latency_deliveries", latencies.all().getTotalCount());
       putPercentiles(report, "latency", latencies.all(), true);
       report.put("cpu_ms_per_delivery", format3(pipelineCpu / 1e6 / Math.max(1, delivered)));
+      putStageCpu(report, cpu, delivered);
+      report.put("worker_transactions", commits);
+      report.put("worker_commit_ms", commitMs);
+      report.put("worker_wakeups", wakeups);
+      report.put("worker_loops", loop.loopCount());
+      report.put("worker_in_flight_avg", format(occupancy.inFlight()));
+      report.put("worker_waiting_avg", format(occupancy.waiting()));
 
       Map<String, String> measured = new LinkedHashMap<>(platform.pathOfSubscription());
       measured.values().removeAll(failingPaths);
       BenchStages.Result stages = BenchStages.measure(platform.config(),
-          new SchemaRegistryClient(platform.config().registryUrl()), delivered, receiver, measured, STAGES_TIMEOUT);
+          new SchemaRegistryClient(platform.config().registryUrl()), delivered, receiver, measured,
+          published.timestampMs().keySet(), STAGES_TIMEOUT);
       putStage(report, "fanout_lag", stages.fanout());
       putStage(report, "worker_lag", stages.worker());
       putStage(report, "http", stages.http());
@@ -248,8 +317,8 @@ public final class Bench {
         return 1;
       }
 
-      // The ceiling is measured with the platform stopped, so that it has the machine to itself.
-      platform.close();
+      // The ceiling is measured while the platform is up (idle, but its threads and memory there),
+      // in the same JVM on the same receiver, so that the ratio compares like with like.
       int concurrency = (int) Math.min(settings.maxInFlight(),
           (long) options.subscriptions() * settings.maxInFlightPerEndpoint());
       LOG.info("bench: baseline: {} plain requests, {} in flight", expected, concurrency);
@@ -264,6 +333,7 @@ public final class Bench {
       report.put("baseline_deliveries_per_second", format(baseline.requestsPerSecond()));
       report.put("baseline_cpu_ms_per_delivery", format3(baselineCpu / 1e6 / Math.max(1, baseline.requests())));
       report.put("ratio", format3(baseline.requestsPerSecond() == 0 ? 0 : perSecond / baseline.requestsPerSecond()));
+      report.put("load_average", loadAverage());
     }
     print(out, report);
     return 0;
@@ -291,9 +361,13 @@ public final class Bench {
     putPercentiles(report, "retry_lateness", stages.retryLateness(), true);
   }
 
-  /** @return publish-to-receipt latencies of every expected delivery that arrived, and those that did not */
+  /**
+   * @param measuredFromMs events published (Kafka timestamp) before this, epoch ms, are left out of the
+   *     latencies (the warm-up); they still count as missing when they did not arrive
+   * @return publish-to-receipt latencies of every expected delivery that arrived, and those that did not
+   */
   private static Latencies latencies(Published published, BenchReceiver receiver, Collection<String> paths,
-      Set<String> failingPaths) {
+      Set<String> failingPaths, long measuredFromMs) {
     Histogram all = newHistogram();
     Histogram healthy = newHistogram();
     Histogram failing = newHistogram();
@@ -312,6 +386,9 @@ public final class Bench {
           }
           continue;
         }
+        if (e.getValue() < measuredFromMs) {
+          continue;
+        }
         long latency = Math.max(0, received - e.getValue());
         all.recordValue(latency);
         if (failingPaths.contains(path)) {
@@ -328,15 +405,35 @@ public final class Bench {
         examples);
   }
 
-  /** Publishes the events, paced when a rate is set, and waits for the acks. */
-  private Published publish(WebhooksConfig config) {
-    CallSimulator simulator = new CallSimulator(options.seed(), 1, Clock.systemUTC());
+  /**
+   * Publishes the warm-up events (their ids from another seed than the measured run's), waits for
+   * their deliveries and forgets them, so that the measured run starts on a warmed-up platform.
+   */
+  private void warmUp(BenchPlatform platform, BenchReceiver receiver) throws InterruptedException {
+    long expected = (long) options.warmUpEvents() * options.subscriptions();
+    LOG.info("bench: warming up with {} events ({} deliveries)", options.warmUpEvents(), expected);
+    Published warm = publish(platform.config(), options.warmUpEvents(), options.seed() + WARM_UP_SEED_OFFSET);
+    if (warm.failures() > 0) {
+      throw new IllegalStateException(warm.failures() + " warm-up events could not be published");
+    }
+    awaitDeliveries(receiver, expected);
+    if (receiver.deliveries() < expected) {
+      throw new IllegalStateException("only " + receiver.deliveries() + " of the " + expected
+          + " warm-up deliveries arrived within " + options.waitSeconds() + " s");
+    }
+    receiver.reset();
+    LOG.info("bench: warmed up; the measured run starts");
+  }
+
+  /** Publishes events, paced when a rate is set, and waits for the acks. */
+  private Published publish(WebhooksConfig config, int events, long seed) {
+    CallSimulator simulator = new CallSimulator(seed, 1, Clock.systemUTC());
     Map<String, Long> timestamps = new ConcurrentHashMap<>();
-    List<byte[]> bodies = new ArrayList<>(options.events());
+    List<byte[]> bodies = new ArrayList<>(events);
     AtomicLong failures = new AtomicLong();
     long start = System.nanoTime();
     try (CallEventPublisher publisher = new CallEventPublisher(config)) {
-      for (int i = 0; i < options.events(); i++) {
+      for (int i = 0; i < events; i++) {
         if (options.rate() != null) {
           // Paced by schedule rather than by a fixed gap, so that slow sends do not lower the rate.
           long wait = start + (long) (i * 1e9 / options.rate()) - System.nanoTime();
@@ -358,8 +455,27 @@ public final class Bench {
       publisher.flush();
     }
     double seconds = (System.nanoTime() - start) / 1e9;
-    LOG.info("bench: published {} events in {} s", options.events(), format(seconds));
+    LOG.info("bench: published {} events in {} s", events, format(seconds));
     return new Published(timestamps, bodies, failures.get(), seconds);
+  }
+
+  /** Waits until the fanout has written every delivery (the worker is not running yet). */
+  private void awaitBacklog(BenchPlatform platform, long expected) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(options.waitSeconds());
+    long nextProgress = System.currentTimeMillis() + PROGRESS_EVERY_MS;
+    while (platform.deliveriesWritten() < expected) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("the fanout wrote " + platform.deliveriesWritten() + " of " + expected
+            + " deliveries within " + options.waitSeconds() + " s");
+      }
+      TimeUnit.MILLISECONDS.sleep(20);
+      if (System.currentTimeMillis() >= nextProgress) {
+        LOG.info("bench: {} of {} deliveries waiting for the worker", platform.deliveriesWritten(), expected);
+        nextProgress += PROGRESS_EVERY_MS;
+      }
+    }
+    LOG.info("bench: a backlog of {} deliveries is waiting; starting the worker ({} MiB resident so far)",
+        expected, BenchMemory.peakRssMb("self").orElse(-1));
   }
 
   private void awaitDeliveries(BenchReceiver receiver, long expected) throws InterruptedException {
@@ -388,6 +504,31 @@ public final class Bench {
     if (withMax) {
       report.put(name + "_max_ms", h.getTotalCount() == 0 ? "unknown" : Long.toString(h.getMaxValue()));
     }
+  }
+
+  /**
+   * CPU ms per delivery of each stage, their sum, the cores they kept busy and those other processes
+   * did meanwhile, and how long the worker's owner threads spent waiting (parked: commits, sends
+   * waiting for buffer room) or blocked on a monitor.
+   */
+  private static void putStageCpu(Map<String, Object> report, StageCpu.Span cpu, long delivered) {
+    long n = Math.max(1, delivered);
+    cpu.cpuNanos().forEach((stage, ns) -> report.put("cpu_" + stage.key + "_ms_per_delivery", format3(ns / 1e6 / n)));
+    report.put("cpu_all_stages_ms_per_delivery", format3(cpu.totalNanos() / 1e6 / n));
+    double wall = Math.max(1, cpu.wallNanos());
+    report.put("cpu_cores_busy", format(cpu.totalNanos() / wall));
+    report.put("other_processes_cpu_cores", cpu.otherProcessesNanos() < 0 ? "unknown"
+        : format(cpu.otherProcessesNanos() / wall));
+    report.put("gc_ms", cpu.gcMs());
+    report.put("jit_ms", cpu.jitMs());
+    report.put("worker_owner_waited_ms", cpu.ownerWaitedMs());
+    report.put("worker_owner_blocked_ms", cpu.ownerBlockedMs());
+  }
+
+  /** @return the 1-minute load average of the machine (other processes included), or "unknown" */
+  static String loadAverage() {
+    double load = java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    return load < 0 ? "unknown" : String.format(Locale.ROOT, "%.2f", load);
   }
 
   private static void putStage(Map<String, Object> report, String stage, Histogram h) {

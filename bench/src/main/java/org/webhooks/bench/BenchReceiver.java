@@ -42,6 +42,9 @@ final class BenchReceiver implements AutoCloseable {
   private final AtomicLong baselineCount = new AtomicLong();
   private final AtomicLong baselineFirstNanos = new AtomicLong(Long.MAX_VALUE);
   private final AtomicLong baselineLastNanos = new AtomicLong(Long.MIN_VALUE);
+  /** Ids of the threads that handled requests, so that their CPU time is counted as the receiver's. */
+  private final Set<Long> threadIds = ConcurrentHashMap.newKeySet();
+  private final ThreadLocal<Boolean> threadKnown = ThreadLocal.withInitial(() -> false);
 
   private BenchReceiver(Vertx vertx, HttpServer server) {
     this.vertx = vertx;
@@ -127,7 +130,28 @@ final class BenchReceiver implements AutoCloseable {
     return baselineLastNanos.get() - baselineFirstNanos.get();
   }
 
+  /**
+   * Forgets every receipt and count (after a warm-up), so that the figures that follow are of the
+   * requests to come. Failing paths stay as they are.
+   */
+  void reset() {
+    receipts.clear();
+    duplicates.set(0);
+    failedRequests.set(0);
+    firstReceiptMs.set(Long.MAX_VALUE);
+    lastReceiptMs.set(Long.MIN_VALUE);
+  }
+
+  /** @return ids of the threads that have handled requests so far (a live view) */
+  Set<Long> threadIds() {
+    return threadIds;
+  }
+
   private void handle(HttpServerRequest request) {
+    if (!threadKnown.get()) {
+      threadKnown.set(true);
+      threadIds.add(Thread.currentThread().getId());
+    }
     // Answer once the whole body has arrived: the connection is then ready for the next request.
     request.end().onComplete(ar -> {
       String path = request.path();

@@ -80,11 +80,12 @@ final class BenchStages {
    * @param receiver where the receipts are
    * @param pathOfSubscription the receiver path of each subscription id whose first attempts the
    *     stages measure
+   * @param eventIds the events of the measured run: records of others (a warm-up) are left out
    * @param timeout how long to wait for the attempts at most
    * @return the figures (attempts not yet committed at {@code timeout} are left out)
    */
   static Result measure(WebhooksConfig config, SchemaRegistryClient registry, long succeeded,
-      BenchReceiver receiver, Map<String, String> pathOfSubscription, Duration timeout) {
+      BenchReceiver receiver, Map<String, String> pathOfSubscription, Set<String> eventIds, Duration timeout) {
     Topics topics = config.topics();
     AvroSerde<DeliveryTask> tasks = new AvroSerde<>(registry, topics.deliveries().valueSchema());
     AvroSerde<DeliveryAttempt> attempts = new AvroSerde<>(registry, topics.attempts().valueSchema());
@@ -101,6 +102,9 @@ final class BenchStages {
     long[] createdSpan = {Long.MAX_VALUE, Long.MIN_VALUE};
     readToEnd(config, topics.deliveries().name(), deadline, r -> {
       DeliveryTask t = tasks.deserialize(r.topic(), r.value());
+      if (!eventIds.contains(t.getEventId())) {
+        return;
+      }
       if (waited.contains(forwardKey(t))) {
         lateness.recordValue(Math.max(0, r.timestamp() - t.getDueAt().toEpochMilli()));
         return;
@@ -123,6 +127,9 @@ final class BenchStages {
     long[] successes = new long[1];
     read(config, topics.attempts().name(), () -> successes[0] >= succeeded, deadline, r -> {
       DeliveryAttempt a = attempts.deserialize(r.topic(), r.value());
+      if (!eventIds.contains(a.getEventId())) {
+        return;
+      }
       outcomes.merge(a.getOutcome(), 1L, Long::sum);
       if (a.getOutcome() != AttemptOutcome.SUCCEEDED) {
         return;

@@ -27,6 +27,7 @@ import org.webhooks.runtime.Received;
 import org.webhooks.runtime.RecordProcessor;
 import org.webhooks.schemas.Durations;
 import org.webhooks.schemas.SchemaRegistryClient;
+import org.webhooks.schemas.WebhookSignature;
 import org.webhooks.data.SubscriptionRules;
 import org.webhooks.schemas.avro.AttemptOutcome;
 import org.webhooks.schemas.avro.DeadLetter;
@@ -70,11 +71,15 @@ final class DeliveryProcessor implements RecordProcessor<PendingDelivery> {
   private final SubscriptionView view;
   private final EndpointClient endpoints;
   private final WorkerMetrics metrics;
+  /** This loop's gauges, summed with the other loops' by {@link #metrics}. */
+  private final WorkerMetrics.Loop gauges;
   private final RetryPlanner planner;
   private final CircuitBreaker circuits;
   /** Where open circuits park tasks: the first non-zero tier; null when there is none. */
   private final Duration parkTier;
   private final int maxInFlight;
+  /** Signs on the owner thread, keeping each secret's key set up between requests. */
+  private final WebhookSignature.Signer signer = new WebhookSignature.Signer();
 
   private final PriorityQueue<PendingDelivery> notDue = new PriorityQueue<>(
       Comparator.comparing((PendingDelivery p) -> p.task.getDueAt()).thenComparingLong(p -> p.offset));
@@ -88,14 +93,15 @@ final class DeliveryProcessor implements RecordProcessor<PendingDelivery> {
    *     (the circuit breaker is then off)
    */
   DeliveryProcessor(LoopContext loop, WorkerOutputs outputs, SubscriptionView view, EndpointClient endpoints,
-      WorkerMetrics metrics, RetryPlanner planner, CircuitBreaker circuits, Duration parkTier,
+      WorkerMetrics.Loop gauges, RetryPlanner planner, CircuitBreaker circuits, Duration parkTier,
       int maxInFlight, int maxInFlightPerEndpoint) {
     this.loop = loop;
     this.outputs = outputs;
     this.clock = loop.clock();
     this.view = view;
     this.endpoints = endpoints;
-    this.metrics = metrics;
+    this.metrics = gauges.worker();
+    this.gauges = gauges;
     this.planner = planner;
     this.circuits = parkTier == null ? CircuitBreaker.disabled() : circuits;
     this.parkTier = parkTier;
@@ -148,9 +154,9 @@ final class DeliveryProcessor implements RecordProcessor<PendingDelivery> {
     releaseDue();
     dispatch();
     askViewToCatchUp();
-    metrics.inFlight(gate.inFlight());
-    metrics.waiting(notDue.size() + gate.waiting() + awaitingView.size() + newMisses.size());
-    metrics.circuitsOpen(circuits.openCount());
+    gauges.inFlight(gate.inFlight());
+    gauges.waiting(notDue.size() + gate.waiting() + awaitingView.size() + newMisses.size());
+    gauges.circuitsOpen(circuits.openCount());
   }
 
   @Override
@@ -251,7 +257,7 @@ final class DeliveryProcessor implements RecordProcessor<PendingDelivery> {
     p.probe = admission == CircuitBreaker.Admission.PROBE;
     DeliveryRequest request;
     try {
-      request = DeliveryRequest.signed(sub.getUrl(), SubscriptionRules.signingSecrets(sub, now),
+      request = DeliveryRequest.signed(signer, sub.getUrl(), SubscriptionRules.signingSecrets(sub, now),
           task.getEventId(), now, p.body, sub.getHeaders());
     } catch (IllegalArgumentException e) {
       gate.release(p.subscriptionId());

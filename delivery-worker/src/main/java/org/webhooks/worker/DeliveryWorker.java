@@ -6,6 +6,7 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.file.FileSystemOptions;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -41,6 +42,11 @@ import org.webhooks.schemas.WebhooksConfig;
  * <p>Bounds: {@code WEBHOOKS_MAX_IN_FLIGHT} requests in total and
  * {@code WEBHOOKS_MAX_IN_FLIGHT_PER_ENDPOINT} per subscription; at most four times the total cap of
  * unfinished tasks are held in memory, and the partitions are paused while either cap is reached.
+ *
+ * <p>Loops: {@code WEBHOOKS_WORKER_LOOPS} owner loops run side by side in the process, each a member
+ * of the consumer group with its own consumer, transactional producer ({@link LoopClients} numbers
+ * their ids) and event loops, and its share of the in-flight cap; the subscription view is shared.
+ * Every task of an endpoint is in one partition, so one loop sees all of an endpoint's outcomes.
  */
 public final class DeliveryWorker implements Service {
 
@@ -57,10 +63,10 @@ public final class DeliveryWorker implements Service {
   private final Clock clock;
   private final WorkerMetrics metrics = new WorkerMetrics();
   private Vertx vertx;
-  private EndpointClient endpoints;
+  private final List<EndpointClient> endpoints = new ArrayList<>();
   private volatile SubscriptionView view;
-  private volatile TransactionalLoop<PendingDelivery> loop;
-  private Thread owner;
+  private volatile List<TransactionalLoop<PendingDelivery>> loops = List.of();
+  private final List<Thread> owners = new ArrayList<>();
   private boolean started;
   private volatile boolean closed;
 
@@ -106,40 +112,60 @@ public final class DeliveryWorker implements Service {
     // the secrets keys first: a worker that cannot decrypt secrets must not start
     SubscriptionCodec codec = new SubscriptionCodec(registry, SecretsCipher.of(config));
     WorkerOutputs outputs = new WorkerOutputs(topics, registry, codec);
-    LoopClients clients = null;
+    int loopCount = config.workerLoops();
+    int maxInFlight = Math.max(1, config.maxInFlight() / loopCount);
+    int eventLoopsPerLoop = Math.max(1, Runtime.getRuntime().availableProcessors() / loopCount);
+    List<LoopClients> clients = new ArrayList<>();
     try {
       outputs.register(registry);
-      clients = LoopClients.create(config, NAME);
-      clients.producer().initTransactions();
-      vertx = Vertx.vertx(new VertxOptions().setFileSystemOptions(
-          new FileSystemOptions().setFileCachingEnabled(false).setClassPathResolvingEnabled(false)));
-      endpoints = new EndpointClient(vertx, config.targetPolicy(), config.httpTimeout(), config.maxInFlight());
+      for (int i = 0; i < loopCount; i++) {
+        LoopClients c = LoopClients.create(config, NAME, i);
+        clients.add(c);
+        c.producer().initTransactions();
+      }
+      vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loopCount * eventLoopsPerLoop)
+          .setFileSystemOptions(new FileSystemOptions().setFileCachingEnabled(false)
+              .setClassPathResolvingEnabled(false)));
+      for (int i = 0; i < loopCount; i++) {
+        endpoints.add(new EndpointClient(vertx, config.targetPolicy(), config.httpTimeout(), maxInFlight,
+            eventLoopsPerLoop));
+      }
       view = new SubscriptionView(config, codec, NAME);
       view.start();
     } catch (KafkaException | SchemaRegistryClient.RegistryException e) {
-      if (clients != null) {
-        clients.consumer().close(Duration.ZERO);
-        clients.producer().close(Duration.ZERO);
+      for (LoopClients c : clients) {
+        c.consumer().close(Duration.ZERO);
+        c.producer().close(Duration.ZERO);
       }
       closeHttp();
       throw new IllegalStateException("delivery worker cannot start: " + e.getMessage(), e);
     }
     Duration parkTier = topics.schedule().firstNonZeroTier().orElse(null);
-    CircuitBreaker circuits = new CircuitBreaker(config.circuitThreshold(), config.circuitProbeDelay());
     TransactionalLoop.Settings settings = new TransactionalLoop.Settings(NAME, List.of(topics.deliveries().name()),
-        config.maxInFlight() * UNFINISHED_PER_IN_FLIGHT, CLOSE_GRACE);
+        maxInFlight * UNFINISHED_PER_IN_FLIGHT, CLOSE_GRACE);
     SubscriptionView v = view;
-    EndpointClient e = endpoints;
-    loop = new TransactionalLoop<>(clients, settings, clock, ctx -> new DeliveryProcessor(ctx, outputs, v, e,
-        metrics, new RetryPlanner(topics.schedule()), circuits, parkTier, config.maxInFlight(),
-        config.maxInFlightPerEndpoint()));
-    metrics.loop(loop.counters());
-    owner = new Thread(loop, NAME);
-    owner.start();
-    LOG.info("delivery worker {} started: group {}, transactional id {}, timeout {}, "
-        + "{} in flight at most ({} per endpoint), retry schedule {}, circuit opens after {} failures",
-        config.instanceId(), clients.groupId(), clients.transactionalId(), config.httpTimeout(), config.maxInFlight(),
-        config.maxInFlightPerEndpoint(), topics.schedule(), parkTier == null ? "never (no tier)" : config.circuitThreshold());
+    List<TransactionalLoop<PendingDelivery>> created = new ArrayList<>();
+    for (int i = 0; i < loopCount; i++) {
+      EndpointClient e = endpoints.get(i);
+      CircuitBreaker circuits = new CircuitBreaker(config.circuitThreshold(), config.circuitProbeDelay());
+      TransactionalLoop<PendingDelivery> loop = new TransactionalLoop<>(clients.get(i),
+          i == 0 ? settings : settings.named(NAME + "-" + i), clock,
+          ctx -> new DeliveryProcessor(ctx, outputs, v, e, metrics.addLoop(ctx.counters()),
+              new RetryPlanner(topics.schedule()), circuits, parkTier, maxInFlight, config.maxInFlightPerEndpoint()));
+      created.add(loop);
+    }
+    loops = List.copyOf(created);
+    for (TransactionalLoop<PendingDelivery> loop : loops) {
+      Thread owner = new Thread(loop, loop.name());
+      owners.add(owner);
+      owner.start();
+    }
+    LOG.info("delivery worker {} started: group {}, {} loop(s) with transactional id(s) {}, timeout {}, "
+        + "{} in flight at most ({} per loop, {} per endpoint), retry schedule {}, circuit opens after {} failures",
+        config.instanceId(), clients.get(0).groupId(), loopCount,
+        clients.stream().map(LoopClients::transactionalId).toList(), config.httpTimeout(), config.maxInFlight(),
+        maxInFlight, config.maxInFlightPerEndpoint(), topics.schedule(),
+        parkTier == null ? "never (no tier)" : config.circuitThreshold());
   }
 
   /**
@@ -148,9 +174,10 @@ public final class DeliveryWorker implements Service {
    */
   @Override
   public boolean isReady() {
-    TransactionalLoop<PendingDelivery> l = loop;
+    List<TransactionalLoop<PendingDelivery>> l = loops;
     SubscriptionView v = view;
-    return !closed && l != null && v != null && l.isReady() && v.isCaughtUp();
+    return !closed && !l.isEmpty() && v != null && l.stream().allMatch(TransactionalLoop::isReady)
+        && v.isCaughtUp();
   }
 
   /**
@@ -173,9 +200,10 @@ public final class DeliveryWorker implements Service {
   /** @return the error its owner thread stopped on (for example fenced by a newer instance), if any */
   @Override
   public Optional<String> failure() {
-    TransactionalLoop<PendingDelivery> l = loop;
-    Throwable t = l == null || closed ? null : l.failure();
-    return t == null ? Optional.empty() : Optional.of(t.toString());
+    if (closed) {
+      return Optional.empty();
+    }
+    return loops.stream().map(TransactionalLoop::failure).filter(t -> t != null).findFirst().map(Throwable::toString);
   }
 
   /** @return the worker's counters. */
@@ -207,14 +235,17 @@ public final class DeliveryWorker implements Service {
       return;
     }
     closed = true;
-    if (loop != null) {
+    for (TransactionalLoop<PendingDelivery> loop : loops) {
       if (abruptly) {
         loop.halt();
       } else {
         loop.stop();
       }
+    }
+    long deadline = System.nanoTime() + CLOSE_GRACE.plusSeconds(15).toNanos();
+    for (Thread owner : owners) {
       try {
-        owner.join(CLOSE_GRACE.toMillis() + 15_000);
+        owner.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
@@ -229,9 +260,7 @@ public final class DeliveryWorker implements Service {
   }
 
   private void closeHttp() {
-    if (endpoints != null) {
-      endpoints.close();
-    }
+    endpoints.forEach(EndpointClient::close);
     if (vertx != null) {
       try {
         vertx.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);

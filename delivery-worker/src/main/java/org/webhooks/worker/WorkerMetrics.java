@@ -26,8 +26,8 @@ import org.webhooks.schemas.avro.AttemptOutcome;
 public final class WorkerMetrics implements MeterBinder {
 
   private final Map<AttemptOutcome, LongAdder> attempts = new EnumMap<>(AttemptOutcome.class);
-  private final AtomicInteger inFlight = new AtomicInteger();
-  private final AtomicInteger waiting = new AtomicInteger();
+  /** The gauges and counters of each owner loop, summed here. */
+  private final List<Loop> loops = new CopyOnWriteArrayList<>();
   private final LongAdder latencyCount = new LongAdder();
   private final LongAdder latencySumMs = new LongAdder();
   private final AtomicLong latencyMaxMs = new AtomicLong();
@@ -36,9 +36,6 @@ public final class WorkerMetrics implements MeterBinder {
   private final LongAdder retries = new LongAdder();
   private final LongAdder disabled = new LongAdder();
   private final LongAdder circuitsOpened = new LongAdder();
-  private final AtomicInteger circuitsOpen = new AtomicInteger();
-  /** The counters of the worker's loop, once it exists. */
-  private volatile LoopCounters loop = new LoopCounters();
   /** Latency histograms of the registries this is bound to (usually one). */
   private final List<Timer> latencyTimers = new CopyOnWriteArrayList<>();
 
@@ -58,9 +55,48 @@ public final class WorkerMetrics implements MeterBinder {
     return attempts.values().stream().mapToLong(LongAdder::sum).sum();
   }
 
+  /**
+   * What one owner loop reports: its gauges (set by its thread) and its loop's counters. Counts of
+   * attempts, retries and the like go to the worker's totals.
+   */
+  final class Loop {
+    private final LoopCounters counters;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger waiting = new AtomicInteger();
+    private final AtomicInteger circuitsOpen = new AtomicInteger();
+
+    private Loop(LoopCounters counters) {
+      this.counters = counters;
+    }
+
+    /** @return the worker's totals, where this loop's counts go */
+    WorkerMetrics worker() {
+      return WorkerMetrics.this;
+    }
+
+    void inFlight(int value) {
+      inFlight.set(value);
+    }
+
+    void waiting(int value) {
+      waiting.set(value);
+    }
+
+    void circuitsOpen(int value) {
+      circuitsOpen.set(value);
+    }
+  }
+
+  /** @return the share of one more owner loop, whose loop counters are {@code counters} */
+  Loop addLoop(LoopCounters counters) {
+    Loop loop = new Loop(counters);
+    loops.add(loop);
+    return loop;
+  }
+
   /** @return HTTP requests sent and not yet answered, failed or timed out. */
   public int inFlight() {
-    return inFlight.get();
+    return loops.stream().mapToInt(l -> l.inFlight.get()).sum();
   }
 
   /**
@@ -68,7 +104,7 @@ public final class WorkerMetrics implements MeterBinder {
    *     endpoint or of the worker, or waiting for the subscription view to catch up
    */
   public int waiting() {
-    return waiting.get();
+    return loops.stream().mapToInt(l -> l.waiting.get()).sum();
   }
 
   /** @return attempts that made an HTTP request (or tried to), i.e. that have a latency. */
@@ -98,7 +134,7 @@ public final class WorkerMetrics implements MeterBinder {
 
   /** @return transactions committed (attempts, dead letters and consumer offsets together). */
   public long transactionsCommitted() {
-    return loop.transactionsCommitted();
+    return loops.stream().mapToLong(l -> l.counters.transactionsCommitted()).sum();
   }
 
   /** @return failed attempts followed by a retry (a task written to a retry tier or back to deliveries). */
@@ -118,7 +154,7 @@ public final class WorkerMetrics implements MeterBinder {
 
   /** @return endpoints whose circuit is open or half-open now. */
   public int circuitsOpen() {
-    return circuitsOpen.get();
+    return loops.stream().mapToInt(l -> l.circuitsOpen.get()).sum();
   }
 
   /**
@@ -126,7 +162,7 @@ public final class WorkerMetrics implements MeterBinder {
    *     (the records since then are delivered again)
    */
   public long rewinds() {
-    return loop.rewinds();
+    return loops.stream().mapToLong(l -> l.counters.rewinds()).sum();
   }
 
   /**
@@ -134,11 +170,22 @@ public final class WorkerMetrics implements MeterBinder {
    *     outcome (read from its commit metadata after a hand-over)
    */
   public long tasksSkipped() {
-    return loop.finishedEarlier();
+    return loops.stream().mapToLong(l -> l.counters.finishedEarlier()).sum();
   }
 
-  void loop(LoopCounters counters) {
-    loop = counters;
+  /** @return time the worker's commits took, all loops together, ns */
+  public long commitNanos() {
+    return loops.stream().mapToLong(l -> l.counters.commitNanos()).sum();
+  }
+
+  /** @return times the worker's owner threads were woken from their poll to take HTTP completions */
+  public long wakeups() {
+    return loops.stream().mapToLong(l -> l.counters.wakeups()).sum();
+  }
+
+  /** @return the owner loops running, at most one per partition being useful */
+  public int loopCount() {
+    return loops.size();
   }
 
   void retryScheduled() {
@@ -153,10 +200,6 @@ public final class WorkerMetrics implements MeterBinder {
     circuitsOpened.increment();
   }
 
-  void circuitsOpen(int value) {
-    circuitsOpen.set(value);
-  }
-
   void attempt(AttemptResult result, boolean madeRequest) {
     attempts.get(result.outcome()).increment();
     if (madeRequest) {
@@ -167,14 +210,6 @@ public final class WorkerMetrics implements MeterBinder {
         t.record(result.latencyMs(), TimeUnit.MILLISECONDS);
       }
     }
-  }
-
-  void inFlight(int value) {
-    inFlight.set(value);
-  }
-
-  void waiting(int value) {
-    waiting.set(value);
   }
 
   void deadLetter() {

@@ -74,7 +74,8 @@ final class WorkerFixture implements AutoCloseable {
   /**
    * @param overrides settings on top of: the shared stack (its data dir, so its secrets key), a unique
    *     topic prefix, 2 partitions, no retry tiers, {@code 127.0.0.1} as allowed target, instance id
-   *     {@code w1}
+   *     {@code w1}, one owner loop (the default depends on the machine's cores, and the caps tests set
+   *     are a loop's)
    */
   static WorkerFixture create(Map<Setting, String> overrides) {
     EmbeddedStack stack = TestStack.shared();
@@ -86,7 +87,8 @@ final class WorkerFixture implements AutoCloseable {
         .with(Setting.PARTITIONS, "2")
         .with(Setting.RETRY_SCHEDULE, "")
         .with(Setting.ALLOWED_TARGETS, "127.0.0.1")
-        .with(Setting.INSTANCE_ID, "w1");
+        .with(Setting.INSTANCE_ID, "w1")
+        .with(Setting.WORKER_LOOPS, "1");
     for (Map.Entry<Setting, String> e : overrides.entrySet()) {
       config = config.with(e.getKey(), e.getValue());
     }

@@ -56,6 +56,21 @@ final class BenchCommand implements Callable<Integer> {
       description = "How long the failing endpoints fail (default 30s).")
   String failingFor;
 
+  @Option(names = "--warm-up",
+      description = "Deliveries of events published within this long of the first publish are left out of the "
+          + "latency figures (default: 10s with --rate, 0s without).")
+  String warmUp;
+
+  @Option(names = "--warm-up-events", defaultValue = "0",
+      description = "Events published and delivered before the measured run, whose figures do not count "
+          + "(default 0): the JVM compiles the hot code meanwhile.")
+  int warmUpEvents;
+
+  @Option(names = "--backlog",
+      description = "Start the worker only once the fanout has written every delivery, so that all of them wait at "
+          + "once; the figures are those of draining that backlog.")
+  boolean backlog;
+
   @Option(names = "--stats-queries", description = "Measure delivery-stats' queries instead: write --attempts "
       + "attempt records of one endpoint, let delivery-stats index them, time each query --queries times.")
   boolean statsQueries;
@@ -73,16 +88,21 @@ final class BenchCommand implements Callable<Integer> {
     if (statsQueries) {
       return statsQueries(spec.commandLine().getOut());
     }
-    Duration failFor;
-    try {
-      failFor = Durations.parse(failingFor);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("--failing-for: " + e.getMessage(), e);
-    }
-    Bench.Options options = new Bench.Options(events, subscriptions, rate, waitSeconds, seed, failingShare, failFor);
+    Duration failFor = duration("--failing-for", failingFor);
+    Duration warm = warmUp == null ? Bench.Options.defaultWarmUp(rate) : duration("--warm-up", warmUp);
+    Bench.Options options = new Bench.Options(events, subscriptions, rate, waitSeconds, seed, failingShare, failFor,
+        warm, warmUpEvents, backlog);
     WebhooksConfig settings = Bench.withRetryDefaults(SettingsOptions.resolve(spec), SettingsOptions.given(spec),
         failingShare);
     return Bench.run(options, settings, spec.commandLine().getOut(), spec.commandLine().getErr());
+  }
+
+  private static Duration duration(String flag, String value) {
+    try {
+      return Durations.parse(value);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(flag + ": " + e.getMessage(), e);
+    }
   }
 
   private int statsQueries(PrintWriter out) throws Exception {

@@ -23,7 +23,7 @@ final class CommandSettings {
   /** What a service process takes besides its own settings. */
   private static final Set<Setting> SERVICE = EnumSet.of(Setting.HTTP_PORT, Setting.INSTANCE_ID);
   private static final Set<Setting> WORKER = EnumSet.of(Setting.HTTP_TIMEOUT, Setting.ALLOWED_TARGETS,
-      Setting.MAX_IN_FLIGHT, Setting.MAX_IN_FLIGHT_PER_ENDPOINT, Setting.CIRCUIT_THRESHOLD,
+      Setting.MAX_IN_FLIGHT, Setting.MAX_IN_FLIGHT_PER_ENDPOINT, Setting.WORKER_LOOPS, Setting.CIRCUIT_THRESHOLD,
       Setting.CIRCUIT_PROBE_DELAY, Setting.SECRETS_KEY);
   /** What reads or writes signing secrets needs: the keys they are encrypted with. */
   private static final Set<Setting> SECRETS = EnumSet.of(Setting.SECRETS_KEY);

@@ -26,12 +26,21 @@ import org.webhooks.schemas.WebhooksConfig;
 class BenchIT {
 
   private static final List<String> KEYS = List.of(
-      "events", "subscriptions", "matches_per_event", "rate", "publish_seconds", "deliveries_expected",
-      "deliveries", "missing", "duplicates", "deliveries_seconds", "deliveries_per_second",
-      "latency_p50_ms", "latency_p99_ms", "latency_max_ms", "cpu_ms_per_delivery",
-      "fanout_lag_p50_ms", "fanout_lag_p99_ms", "worker_lag_p50_ms", "worker_lag_p99_ms",
+      "services", "backlog", "warm_up_events", "events", "subscriptions", "matches_per_event", "rate", "publish_seconds", "deliveries_expected",
+      "deliveries", "missing", "duplicates", "deliveries_seconds", "deliveries_per_second", "warm_up",
+      "latency_deliveries", "latency_p50_ms", "latency_p99_ms", "latency_max_ms", "cpu_ms_per_delivery",
+      "cpu_publisher_ms_per_delivery", "cpu_broker_ms_per_delivery", "cpu_fanout_stream_threads_ms_per_delivery",
+      "cpu_fanout_clients_ms_per_delivery", "cpu_worker_owner_ms_per_delivery", "cpu_worker_clients_ms_per_delivery",
+      "cpu_worker_event_loops_ms_per_delivery", "cpu_worker_blocking_pool_ms_per_delivery",
+      "cpu_scheduler_ms_per_delivery", "cpu_stats_ms_per_delivery", "cpu_views_ms_per_delivery",
+      "cpu_receiver_ms_per_delivery", "cpu_jvm_gc_jit_ms_per_delivery",
+      "cpu_registry_ms_per_delivery", "cpu_all_stages_ms_per_delivery", "cpu_cores_busy", "other_processes_cpu_cores", "gc_ms", "jit_ms",
+      "worker_owner_waited_ms",
+      "worker_owner_blocked_ms", "worker_transactions", "worker_commit_ms", "worker_wakeups", "worker_loops",
+      "worker_in_flight_avg", "worker_waiting_avg", "fanout_lag_p50_ms", "fanout_lag_p99_ms", "worker_lag_p50_ms", "worker_lag_p99_ms",
       "http_p50_ms", "http_p99_ms", "fanout_tasks_per_second", "peak_rss_mb", "registry_rss_mb",
-      "baseline_concurrency", "baseline_deliveries_per_second", "baseline_cpu_ms_per_delivery", "ratio");
+      "baseline_concurrency", "baseline_deliveries_per_second", "baseline_cpu_ms_per_delivery", "ratio",
+      "load_average");
   /** The keys of the retry scenario, printed after {@code registry_rss_mb}. */
   private static final List<String> RETRY_KEYS = List.of(
       "failing_subscriptions", "failing_for", "retry_schedule", "circuit_probe_delay", "failed_requests",
@@ -44,20 +53,23 @@ class BenchIT {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
 
-    // what `bench --events 200 --subscriptions 3 --max-in-flight-per-endpoint 8` runs, with its data dir
-    // in a directory of this test's own: the system's temporary directory is shared with every other
-    // build and test running meanwhile, and its listing would show their benches too
-    int exit = Bench.run(new Bench.Options(200, 3, null, 600, 1, 0, Duration.ofSeconds(30)),
+    // what `bench --events 200 --subscriptions 3 --max-in-flight-per-endpoint 8 --warm-up-events 50` runs,
+    // with its data dir in a directory of this test's own: the system's temporary directory is shared
+    // with every other build and test running meanwhile, and its listing would show their benches too
+    int exit = Bench.run(new Bench.Options(200, 3, null, 600, 1, 0, Duration.ofSeconds(30), Duration.ZERO, 50, false),
         WebhooksConfig.defaults().with(Setting.MAX_IN_FLIGHT_PER_ENDPOINT, "8"), scratch,
         new PrintWriter(out, true), new PrintWriter(err, true));
 
     assertThat(exit).as("exit code; stderr: %s", err).isZero();
     Map<String, String> report = parse(out.toString());
     assertThat(report.keySet()).containsExactlyElementsOf(KEYS);
-    assertThat(report).containsEntry("events", "200").containsEntry("subscriptions", "3")
+    // the services up runs; the warm-up's 150 deliveries are in no figure
+    assertThat(report).containsEntry("services", "fanout-stream,delivery-worker,retry-scheduler,delivery-stats,"
+        + "control-plane").containsEntry("backlog", "false")
+        .containsEntry("warm_up_events", "50").containsEntry("events", "200").containsEntry("subscriptions", "3")
         .containsEntry("matches_per_event", "3").containsEntry("rate", "unthrottled")
         .containsEntry("deliveries_expected", "600").containsEntry("deliveries", "600")
-        .containsEntry("missing", "0")
+        .containsEntry("missing", "0").containsEntry("duplicates", "0")
         // 3 subscriptions x 8 requests each, below the total cap of 512
         .containsEntry("baseline_concurrency", "24");
 
@@ -76,6 +88,11 @@ class BenchIT {
     assertThat(Double.parseDouble(report.get("ratio"))).isPositive();
     assertThat(Double.parseDouble(report.get("cpu_ms_per_delivery"))).isPositive();
     assertThat(Double.parseDouble(report.get("baseline_cpu_ms_per_delivery"))).isPositive();
+    // every delivery went through the worker's owner thread, its event loops and the receiver
+    for (String stage : List.of("worker_owner", "worker_event_loops", "receiver", "fanout_stream_threads", "broker")) {
+      assertThat(Double.parseDouble(report.get("cpu_" + stage + "_ms_per_delivery"))).as(stage).isPositive();
+    }
+    assertThat(Long.parseLong(report.get("latency_deliveries"))).isEqualTo(600);
     if (Files.exists(Path.of("/proc/self/status"))) {
       assertThat(Long.parseLong(report.get("peak_rss_mb"))).isPositive();
       assertThat(Long.parseLong(report.get("registry_rss_mb"))).isPositive();
@@ -119,6 +136,21 @@ class BenchIT {
     assertThat(Long.parseLong(report.get("failing_latency_p50_ms")))
         .isLessThanOrEqualTo(Long.parseLong(report.get("failing_latency_p99_ms")));
     assertThat(Double.parseDouble(report.get("healthy_deliveries_per_second"))).isPositive();
+  }
+
+  @Test
+  void aBacklogWaitsForTheWorkerAndIsDrainedWhole() throws IOException {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+
+    int exit = Webhooks.run(new PrintWriter(out, true), new PrintWriter(err, true),
+        "bench", "--events", "100", "--subscriptions", "2", "--backlog", "--services", "fanout-stream,delivery-worker");
+
+    assertThat(exit).as("exit code; stderr: %s", err).isZero();
+    Map<String, String> report = parse(out.toString());
+    assertThat(report).containsEntry("services", "fanout-stream,delivery-worker").containsEntry("backlog", "true")
+        .containsEntry("deliveries_expected", "200").containsEntry("deliveries", "200")
+        .containsEntry("missing", "0").containsEntry("duplicates", "0");
   }
 
   @Test

@@ -1,10 +1,13 @@
 package org.webhooks.schemas;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.Schema;
 import org.apache.avro.io.BinaryDecoder;
@@ -37,6 +40,11 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
     AvroTrust.install();
   }
 
+  /** Output buffers kept by a thread between records up to this size, bytes; larger ones are dropped. */
+  private static final int KEPT_BUFFER_BYTES = 64 * 1024;
+  /** Each thread's output buffer and encoder, reused from record to record. */
+  private static final ThreadLocal<Output> OUTPUT = ThreadLocal.withInitial(Output::new);
+
   private final SchemaRegistryClient registry;
   private final Schema readerSchema;
   private final SpecificDatumWriter<T> writer;
@@ -56,7 +64,9 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
     this.registry = registry;
     this.readerSchema = schema;
     this.writer = new SpecificDatumWriter<>(schema);
-    this.readModel = new ListModel(SpecificData.getForSchema(schema));
+    this.readModel = hasArray(schema, new HashSet<>())
+        ? new ListModel(SpecificData.getForSchema(schema))
+        : fastModel(SpecificData.getForSchema(schema));
   }
 
   /**
@@ -67,17 +77,26 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
     if (value == null) {
       return null;
     }
+    Output out = OUTPUT.get();
     try {
       int id = writerIds.computeIfAbsent(topic, t -> registry.register(t + "-value", readerSchema));
-      ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+      out.reset();
       out.write(MAGIC_BYTE);
-      out.write(ByteBuffer.allocate(4).putInt(id).array());
-      BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
+      out.write(id >>> 24);
+      out.write(id >>> 16);
+      out.write(id >>> 8);
+      out.write(id);
+      BinaryEncoder encoder = out.encoder();
       writer.write(value, encoder);
       encoder.flush();
       return out.toByteArray();
     } catch (IOException | RuntimeException e) {
+      out.discardEncoder();
       throw new SerializationException("cannot serialize a value for topic " + topic + ": " + e.getMessage(), e);
+    } finally {
+      if (out.capacity() > KEPT_BUFFER_BYTES) {
+        OUTPUT.remove();
+      }
     }
   }
 
@@ -108,6 +127,91 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
       return value;
     } catch (IOException | RuntimeException e) {
       throw new SerializationException("cannot decode a value of schema id " + id + " from topic " + topic + ": " + e, e);
+    }
+  }
+
+  /**
+   * @return true when {@code schema} holds an array anywhere: such records are read with
+   *     {@link ListModel}, the others with Avro's fast reader
+   */
+  private static boolean hasArray(Schema schema, Set<Schema> seen) {
+    if (!seen.add(schema)) {
+      return false;
+    }
+    switch (schema.getType()) {
+      case ARRAY:
+        return true;
+      case MAP:
+        return hasArray(schema.getValueType(), seen);
+      case UNION:
+        return schema.getTypes().stream().anyMatch(t -> hasArray(t, seen));
+      case RECORD:
+        return schema.getFields().stream().anyMatch(f -> hasArray(f.schema(), seen));
+      default:
+        return false;
+    }
+  }
+
+  /**
+   * The model of a record without arrays: that of the generated class, read by Avro's fast reader,
+   * which builds one reader per writer schema (resolution worked out once) instead of interpreting
+   * the resolution grammar for every value, as the default reader does.
+   */
+  private static SpecificData fastModel(SpecificData base) {
+    SpecificData model = new SpecificData(base.getClassLoader());
+    base.getConversions().forEach(model::addLogicalTypeConversion);
+    model.setFastReaderEnabled(true);
+    return model;
+  }
+
+  /**
+   * An output stream over a growing array, without the locking of {@link java.io.ByteArrayOutputStream},
+   * with the buffered encoder that writes into it: one of each per thread, reused record after record.
+   */
+  private static final class Output extends OutputStream {
+    private byte[] buf = new byte[512];
+    private int count;
+    private BinaryEncoder encoder;
+
+    BinaryEncoder encoder() {
+      encoder = EncoderFactory.get().binaryEncoder(this, encoder);
+      return encoder;
+    }
+
+    /** After a failed write the encoder may hold part of a record: start the next one afresh. */
+    void discardEncoder() {
+      encoder = null;
+    }
+
+    void reset() {
+      count = 0;
+    }
+
+    int capacity() {
+      return buf.length;
+    }
+
+    byte[] toByteArray() {
+      return Arrays.copyOf(buf, count);
+    }
+
+    @Override
+    public void write(int b) {
+      ensure(1);
+      buf[count++] = (byte) b;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) {
+      ensure(len);
+      System.arraycopy(b, off, buf, count, len);
+      count += len;
+    }
+
+    private void ensure(int more) {
+      if (count + more > buf.length) {
+        buf = Arrays.copyOf(buf, Math.max(buf.length * 2, count + more));
+      }
     }
   }
 

@@ -1,7 +1,10 @@
 package org.webhooks.schemas;
 
 import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Optional;
 import org.webhooks.schemas.avro.EventType;
@@ -12,6 +15,21 @@ import org.webhooks.schemas.avro.EventType;
  */
 public final class EventTypes {
 
+  /** Wire names by type, worked out once: they are asked for per event and per subscription. */
+  private static final Map<EventType, String> WIRE_NAMES = new EnumMap<>(EventType.class);
+  /** Known types (not {@code UNKNOWN}) by wire name. */
+  private static final Map<String, EventType> BY_WIRE_NAME = new HashMap<>();
+
+  static {
+    for (EventType t : EventType.values()) {
+      String name = t.name().toLowerCase(Locale.ROOT).replaceFirst("_", ".");
+      WIRE_NAMES.put(t, name);
+      if (t != EventType.UNKNOWN) {
+        BY_WIRE_NAME.put(name, t);
+      }
+    }
+  }
+
   /** Wire names of every known event type, in declaration order (excludes {@code UNKNOWN}). */
   public static final List<String> ALL =
       Arrays.stream(EventType.values()).filter(t -> t != EventType.UNKNOWN).map(EventTypes::wireName).toList();
@@ -20,16 +38,11 @@ public final class EventTypes {
 
   /** @return the wire name, e.g. {@code CALL_COMPLETED -> "call.completed"}. */
   public static String wireName(EventType type) {
-    return type.name().toLowerCase(Locale.ROOT).replaceFirst("_", ".");
+    return WIRE_NAMES.get(type);
   }
 
   /** @return the type for a wire name such as {@code "call.completed"}, or empty when unknown. */
   public static Optional<EventType> fromWireName(String wireName) {
-    if (wireName == null) {
-      return Optional.empty();
-    }
-    return Arrays.stream(EventType.values())
-        .filter(t -> t != EventType.UNKNOWN && wireName(t).equals(wireName))
-        .findFirst();
+    return wireName == null ? Optional.empty() : Optional.ofNullable(BY_WIRE_NAME.get(wireName));
   }
 }

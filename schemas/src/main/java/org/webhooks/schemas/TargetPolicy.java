@@ -312,6 +312,23 @@ public final class TargetPolicy {
   }
 
   /**
+   * @param host a URL's host without brackets, as {@link #checkUrl} passed it
+   * @return the address a literal host names (canonical dotted-quad IPv4, or IPv6), parsed without
+   *     asking DNS; empty for a host name, which must be resolved
+   */
+  public static Optional<InetAddress> literalAddress(String host) {
+    String h = host.toLowerCase(Locale.ROOT);
+    if (!isIpLiteral(h)) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(InetAddress.getByName(h));
+    } catch (UnknownHostException e) {
+      return Optional.empty();
+    }
+  }
+
+  /**
    * @return true for a literal address: dotted-quad IPv4, or IPv6 (hex digits, colons, dots). Kept
    *     strict so that {@link InetAddress#getByName} only ever parses it and never asks DNS.
    */

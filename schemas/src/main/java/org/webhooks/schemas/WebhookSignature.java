@@ -5,7 +5,9 @@ import java.security.InvalidKeyException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -78,13 +80,61 @@ public final class WebhookSignature {
   }
 
   private static byte[] hmac(byte[] key, String webhookId, long timestampSeconds, byte[] body) {
+    return hmac(newMac(key), webhookId, timestampSeconds, body);
+  }
+
+  private static byte[] hmac(Mac mac, String webhookId, long timestampSeconds, byte[] body) {
+    mac.update((webhookId + "." + timestampSeconds + ".").getBytes(StandardCharsets.UTF_8));
+    // doFinal also resets the Mac to its key, ready for the next message
+    return mac.doFinal(body);
+  }
+
+  private static Mac newMac(byte[] key) {
     try {
       Mac mac = Mac.getInstance("HmacSHA256");
       mac.init(new SecretKeySpec(key, "HmacSHA256"));
-      mac.update((webhookId + "." + timestampSeconds + ".").getBytes(StandardCharsets.UTF_8));
-      return mac.doFinal(body);
+      return mac;
     } catch (NoSuchAlgorithmException | InvalidKeyException e) {
       throw new IllegalStateException("HmacSHA256 is not available", e);
+    }
+  }
+
+  /**
+   * Signs like {@link WebhookSignature#sign}, keeping an initialised {@link Mac} per secret, so that a
+   * secret is decoded and its key set up once rather than for every request. Not thread-safe (a
+   * {@code Mac} is not): one per thread. Holds at most {@value #MAX_KEYS} secrets, the least recently
+   * used leaving first.
+   */
+  public static final class Signer {
+
+    /** Secrets kept at most, each with its {@code Mac}. */
+    public static final int MAX_KEYS = 10_000;
+
+    private final Map<String, Mac> macs = new LinkedHashMap<>(64, 0.75f, true) {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<String, Mac> eldest) {
+        return size() > MAX_KEYS;
+      }
+    };
+
+    /**
+     * @return the {@code webhook-signature} header value, as {@link WebhookSignature#sign} gives it
+     * @throws IllegalArgumentException when a secret is malformed
+     */
+    public String sign(List<String> secrets, String webhookId, long timestampSeconds, byte[] body) {
+      StringBuilder header = new StringBuilder(secrets.size() * 48);
+      for (String secret : secrets) {
+        if (header.length() > 0) {
+          header.append(' ');
+        }
+        Mac mac = macs.get(secret);
+        if (mac == null) {
+          mac = newMac(WebhookSecret.key(secret));
+          macs.put(secret, mac);
+        }
+        header.append("v1,").append(Base64.getEncoder().encodeToString(hmac(mac, webhookId, timestampSeconds, body)));
+      }
+      return header.toString();
     }
   }
 }

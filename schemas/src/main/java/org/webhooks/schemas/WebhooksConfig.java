@@ -114,6 +114,7 @@ public record WebhooksConfig(Map<Setting, String> values, Map<String, String> ka
     partitions();
     maxInFlight();
     maxInFlightPerEndpoint();
+    workerLoops();
     circuitThreshold();
     circuitProbeDelay();
     maxEventBytes();
@@ -178,6 +179,23 @@ public record WebhooksConfig(Map<Setting, String> values, Map<String, String> ka
 
   public int maxInFlightPerEndpoint() {
     return intSetting(Setting.MAX_IN_FLIGHT_PER_ENDPOINT, 1, 100_000);
+  }
+
+  /**
+   * @return owner loops per delivery-worker process: the setting, or when it is empty one per two
+   *     cores of this machine ({@link Runtime#availableProcessors()}), at least one
+   * @throws SettingException naming the flag and variable when set to something else than 1-256
+   */
+  public int workerLoops() {
+    if (get(Setting.WORKER_LOOPS).isBlank()) {
+      return perTwoCores();
+    }
+    return intSetting(Setting.WORKER_LOOPS, 1, 256);
+  }
+
+  /** @return one per two cores of this machine, at least one */
+  static int perTwoCores() {
+    return Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
   }
 
   /** @return consecutive failures that open an endpoint's circuit; 0 = the circuit never opens. */

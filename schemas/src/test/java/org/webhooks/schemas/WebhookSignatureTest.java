@@ -138,4 +138,19 @@ class WebhookSignatureTest {
     }
     return "whsec_" + Base64.getEncoder().encodeToString(key);
   }
+
+  @Test
+  void a_signer_that_keeps_its_keys_signs_every_message_as_a_fresh_signature_would() {
+    WebhookSignature.Signer signer = new WebhookSignature.Signer();
+    String other = WebhookSecret.generate();
+
+    // the vector, twice with the same kept key (the Mac is reset between messages), then beside another key
+    assertThat(signer.sign(List.of(VECTOR_SECRET), VECTOR_ID, VECTOR_TIMESTAMP, VECTOR_BODY)).isEqualTo(VECTOR_SIGNATURE);
+    assertThat(signer.sign(List.of(VECTOR_SECRET), VECTOR_ID, VECTOR_TIMESTAMP, VECTOR_BODY)).isEqualTo(VECTOR_SIGNATURE);
+    assertThat(signer.sign(List.of(VECTOR_SECRET, other), ID, TS, BODY))
+        .isEqualTo(WebhookSignature.sign(List.of(VECTOR_SECRET, other), ID, TS, BODY));
+    assertThat(signer.sign(List.of(other), ID, TS + 1, BODY)).isEqualTo(WebhookSignature.sign(List.of(other), ID, TS + 1, BODY));
+    assertThatThrownBy(() -> signer.sign(List.of("whsec_short"), ID, TS, BODY))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
 }

@@ -244,4 +244,15 @@ class WebhooksConfigTest {
     assertThat(config.toString()).doesNotContain(key).doesNotContain("p4ss").contains("SECRETS_KEY=(hidden)")
         .contains("acks=all");
   }
+
+  @Test
+  void workerLoopsDefaultToOnePerTwoCoresAndAreRefusedOutOfRangeNamingTheFlag() {
+    WebhooksConfig defaults = WebhooksConfig.defaults();
+    assertThat(defaults.workerLoops()).isEqualTo(Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
+    assertThat(defaults.with(Setting.WORKER_LOOPS, "3").workerLoops()).isEqualTo(3);
+    assertThatThrownBy(() -> defaults.with(Setting.WORKER_LOOPS, "0").workerLoops())
+        .isInstanceOf(SettingException.class).hasMessageContaining("--worker-loops");
+    assertThatThrownBy(() -> defaults.with(Setting.WORKER_LOOPS, "many").workerLoops())
+        .isInstanceOf(SettingException.class).hasMessageContaining("WEBHOOKS_WORKER_LOOPS");
+  }
 }

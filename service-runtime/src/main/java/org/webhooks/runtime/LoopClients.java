@@ -55,9 +55,26 @@ public record LoopClients(KafkaConsumer<byte[], byte[]> consumer, KafkaProducer<
    * @throws org.apache.kafka.common.KafkaException when a client cannot be created
    */
   public static LoopClients create(WebhooksConfig config, String service) {
+    return create(config, service, 0);
+  }
+
+  /**
+   * The clients of loop {@code index} of a process that runs several: loop 0 is named as a process
+   * with one loop; loop {@code n} adds {@code -n} to the static member id ({@code group.instance.id})
+   * and to the transactional id, so that every loop is a member of its own and fences only its own
+   * predecessor.
+   *
+   * @param index the loop's number in its process, from 0
+   * @throws org.apache.kafka.common.KafkaException when a client cannot be created
+   */
+  public static LoopClients create(WebhooksConfig config, String service, int index) {
     String groupId = config.topicPrefix() + service;
-    String transactionalId = groupId + "-" + config.instanceId();
-    KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProps(config, groupId, transactionalId));
+    String suffix = index == 0 ? "" : "-" + index;
+    String transactionalId = groupId + "-" + config.instanceId() + suffix;
+    Properties consumerProps = consumerProps(config, groupId, transactionalId);
+    consumerProps.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG,
+        consumerProps.getProperty(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG) + suffix);
+    KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProps);
     try {
       return new LoopClients(consumer, new KafkaProducer<>(producerProps(config, transactionalId)),
           groupId, transactionalId);

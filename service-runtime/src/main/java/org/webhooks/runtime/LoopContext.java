@@ -31,4 +31,7 @@ public interface LoopContext {
 
   /** @return true once a stop was asked for. */
   boolean isStopping();
+
+  /** @return the loop's counters (transactions, commits, wakeups), safe to read from any thread. */
+  LoopCounters counters();
 }

@@ -8,6 +8,8 @@ public final class LoopCounters {
   private final LongAdder transactions = new LongAdder();
   private final LongAdder rewinds = new LongAdder();
   private final LongAdder skipped = new LongAdder();
+  private final LongAdder commitNanos = new LongAdder();
+  private final LongAdder wakeups = new LongAdder();
 
   /** @return transactions committed (outputs and consumer offsets together). */
   public long transactionsCommitted() {
@@ -30,8 +32,26 @@ public final class LoopCounters {
     return skipped.sum();
   }
 
-  void committed() {
+  /**
+   * @return time the owner thread spent committing (offsets sent to the transaction and the commit
+   *     itself, waiting for the broker), ns
+   */
+  public long commitNanos() {
+    return commitNanos.sum();
+  }
+
+  /** @return times the owner thread was woken from its poll to run tasks handed to it */
+  public long wakeups() {
+    return wakeups.sum();
+  }
+
+  void committed(long nanos) {
     transactions.increment();
+    commitNanos.add(nanos);
+  }
+
+  void wokeUp() {
+    wakeups.increment();
   }
 
   void rewound() {

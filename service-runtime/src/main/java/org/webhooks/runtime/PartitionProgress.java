@@ -28,6 +28,8 @@ final class PartitionProgress<T> {
   private Commit committed;
   /** Whether a record finished since the last commit: only then can the commit differ. */
   private boolean finishedSinceCommit;
+  /** Records finished so far, counted so that a commit can tell whether any finished after it was taken. */
+  private long finishes;
 
   /** Progress of a partition read from its start or from a commit without metadata. */
   PartitionProgress() {
@@ -57,13 +59,20 @@ final class PartitionProgress<T> {
   void receivedFinished(long offset) {
     next = Math.max(next, offset + 1);
     finishedSinceCommit = true;
+    finishes++;
   }
 
   /** The outcome of the record at {@code offset} is written. Unknown offsets are ignored. */
   void finished(long offset) {
     if (unfinished.remove(offset) != null) {
       finishedSinceCommit = true;
+      finishes++;
     }
+  }
+
+  /** @return records finished so far: a commit taken at one count covers none that finished after it */
+  long finishes() {
+    return finishes;
   }
 
   /**
@@ -126,10 +135,18 @@ final class PartitionProgress<T> {
     finishedSinceCommit = false;
   }
 
-  /** {@code commit} was committed. */
+  /** {@code commit}, taken just now, was committed. */
   void committed(Commit commit) {
+    committed(commit, finishes);
+  }
+
+  /**
+   * {@code commit} was committed; it was taken when {@link #finishes()} was {@code finishesThen}, so
+   * records that finished since are still to be committed.
+   */
+  void committed(Commit commit, long finishesThen) {
     committed = commit;
-    finishedSinceCommit = false;
+    finishedSinceCommit = finishes != finishesThen;
   }
 
   /** @return records without an outcome yet. */

@@ -98,6 +98,11 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
     public Settings {
       topics = List.copyOf(topics);
     }
+
+    /** @return these settings for a loop of another name (several loops in one process) */
+    public Settings named(String otherName) {
+      return new Settings(otherName, topics, maxUnfinished, closeGrace);
+    }
   }
 
   private final LoopClients clients;
@@ -113,6 +118,8 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
   private final Map<TopicPartition, Instant> heldUntil = new HashMap<>();
   private final LinkedBlockingQueue<Runnable> ownerTasks = new LinkedBlockingQueue<>();
   private final AtomicBoolean wakePending = new AtomicBoolean();
+  /** True while the owner thread is in (or about to enter) its poll: only then is a wakeup needed. */
+  private volatile boolean polling;
   /** Outputs sent in the open transaction, kept to be sent again if it must be aborted and redone. */
   private final List<ProducerRecord<String, byte[]>> sentInTransaction = new ArrayList<>();
   private boolean inTransaction;
@@ -162,7 +169,13 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
     return processor;
   }
 
+  /** @return the name of the loop, of its owner thread and its log lines */
+  public String name() {
+    return settings.name();
+  }
+
   /** @return this loop's counters. */
+  @Override
   public LoopCounters counters() {
     return counters;
   }
@@ -203,8 +216,13 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
   @Override
   public void onOwner(Runnable task) {
     ownerTasks.add(task);
-    // one wakeup per batch of tasks, not per task: the owner clears the flag before it drains
-    if (wakePending.compareAndSet(false, true) && running) {
+    // A wakeup is needed only while the owner waits in its poll; a busy owner drains the tasks at
+    // the end of its round anyway, and a wakeup asked for then would cut its next poll short for
+    // nothing. One per batch of tasks, not per task: the owner clears the flag before it drains.
+    // The owner sets `polling` before it looks at the queue to choose its poll timeout, and this
+    // thread adds to the queue before it reads `polling`, so one of them always sees the other.
+    if (polling && wakePending.compareAndSet(false, true) && running) {
+      counters.wokeUp();
       try {
         clients.consumer().wakeup();
       } catch (RuntimeException e) {
@@ -319,12 +337,15 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
   }
 
   private ConsumerRecords<byte[], byte[]> poll() {
+    polling = true;
     try {
       return clients.consumer().poll(Duration.ofMillis(pollTimeoutMs()));
     } catch (WakeupException e) {
       return ConsumerRecords.empty();
     } catch (FencedInstanceIdException e) {
       throw new FatalException(e);
+    } finally {
+      polling = false;
     }
   }
 
@@ -436,7 +457,8 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
       abortAndRewind(transactionFailure);
       return;
     }
-    lastCommitNanos = System.nanoTime();
+    long started = System.nanoTime();
+    lastCommitNanos = started;
     Map<TopicPartition, PartitionProgress.Commit> commits = new HashMap<>();
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
     progress.forEach((tp, pp) -> pp.toCommit().ifPresentOrElse(c -> {
@@ -473,7 +495,7 @@ public final class TransactionalLoop<T> implements Runnable, LoopContext {
         pp.committed(c);
       }
     });
-    counters.committed();
+    counters.committed(System.nanoTime() - started);
   }
 
   /**

@@ -47,6 +47,25 @@ class PartitionProgressTest {
   }
 
   @Test
+  void aRecordThatFinishedWhileACommitRanIsCommittedByTheNextOne() {
+    PartitionProgress<String> p = new PartitionProgress<>();
+    p.received(0, "a");
+    p.received(1, "b");
+    p.finished(0);
+    PartitionProgress.Commit taken = p.toCommit().orElseThrow();
+    long finishesThen = p.finishes();
+    p.finished(1); // while the commit of `taken` runs
+    p.committed(taken, finishesThen);
+    assertThat(p.finishedSinceCommit()).isTrue();
+    assertThat(p.toCommit()).hasValue(new PartitionProgress.Commit(2, ""));
+    // a commit during which nothing finished leaves nothing more to commit
+    PartitionProgress.Commit next = p.toCommit().orElseThrow();
+    p.committed(next, p.finishes());
+    assertThat(p.finishedSinceCommit()).isFalse();
+    assertThat(p.toCommit()).isEmpty();
+  }
+
+  @Test
   void theNextOwnerSkipsWhatThePreviousOneFinishedAndKeepsWhatItKnewBeyondItsOwnReading() {
     // the previous owner committed 100: 100 and 104-105 unfinished, 101-103 and 106-109 finished
     UnfinishedRanges inherited = UnfinishedRanges.parse(100, "u1 a 0+1 3+2");

@@ -52,12 +52,22 @@ public record DeliveryRequest(String url, String webhookId, long timestampSecond
    */
   public static DeliveryRequest signed(String url, List<String> secrets, String webhookId, Instant now, byte[] body,
       Map<String, String> headers) {
+    return signed(new WebhookSignature.Signer(), url, secrets, webhookId, now, body, headers);
+  }
+
+  /**
+   * As {@link #signed(String, List, String, Instant, byte[], Map)}, with a signer that keeps its keys
+   * from request to request (one per thread).
+   *
+   * @throws IllegalArgumentException when {@code secrets} is empty or one is malformed
+   */
+  public static DeliveryRequest signed(WebhookSignature.Signer signer, String url, List<String> secrets,
+      String webhookId, Instant now, byte[] body, Map<String, String> headers) {
     if (secrets.isEmpty()) {
       throw new IllegalArgumentException("the subscription has no signing secret in force");
     }
     long ts = now.getEpochSecond();
-    return new DeliveryRequest(url, webhookId, ts, WebhookSignature.sign(secrets, webhookId, ts, body), body,
-        headers);
+    return new DeliveryRequest(url, webhookId, ts, signer.sign(secrets, webhookId, ts, body), body, headers);
   }
 
   /** Leaves the body and the signature out: they are not for logs. */

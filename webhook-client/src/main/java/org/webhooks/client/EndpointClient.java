@@ -1,6 +1,7 @@
 package org.webhooks.client;
 
 import io.netty.channel.ConnectTimeoutException;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientAgent;
@@ -22,8 +23,10 @@ import java.net.URI;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -39,10 +42,13 @@ import org.webhooks.schemas.avro.AttemptOutcome;
  * {@link #deliver}, which applies the rules that keep it safe and bounded.
  *
  * <ul>
- *   <li>SSRF: the URL is checked with {@link TargetPolicy#checkUrl}, its host is resolved, and every
- *       address must pass {@link TargetPolicy#permits}; the connection then goes to the checked
- *       address, so a DNS answer that changes between the check and the connect cannot redirect it.
- *       A refusal is outcome BLOCKED and nothing is sent.</li>
+ *   <li>SSRF: the URL is checked with {@link TargetPolicy#checkUrl}, its host is resolved (a literal
+ *       address is only parsed), and every address must pass {@link TargetPolicy#permits}; the
+ *       connection then goes to the checked address, so a DNS answer that changes between the check
+ *       and the connect cannot redirect it. A refusal is outcome BLOCKED and nothing is sent. Both
+ *       checks depend on their input and the policy alone, so their answers are kept (up to
+ *       {@value #MAX_CACHED} of each); name resolution is not, so DNS is asked for every request (the
+ *       JVM's own cache aside).</li>
  *   <li>One deadline, the HTTP timeout, covers name resolution, connect, request and the whole
  *       response; when it passes the request is reset and the outcome is TIMEOUT.</li>
  *   <li>Redirects are never followed: a 3xx is an HTTP_ERROR (DESIGN "Success is 2xx only").</li>
@@ -61,11 +67,28 @@ public final class EndpointClient implements AutoCloseable {
   /** The {@code user-agent} header: {@code webhooks-delivery-worker/<version>}. */
   public static final String USER_AGENT = "webhooks-delivery-worker/" + version();
 
+  /** URLs (and host-address pairs) whose check is kept at most; past this the cache starts afresh. */
+  static final int MAX_CACHED = 10_000;
+
   private final Vertx vertx;
   private final HttpClientAgent http;
   private final TargetPolicy policy;
   private final Duration timeout;
   private final HostResolver resolver;
+  /**
+   * Each URL as checked by the target policy, by URL text: the check and the parsing depend on the
+   * text and the policy alone, so they are done once per URL (once per subscription version, in
+   * effect) rather than for every request.
+   */
+  private final Map<String, Target> targets = new ConcurrentHashMap<>();
+  /** Whether the policy permits an address for a host, by {@code host|address}. */
+  private final Map<String, Boolean> permitted = new ConcurrentHashMap<>();
+  /**
+   * Event-loop contexts the requests run on, an endpoint's (by URL) always on the same one: its
+   * timer, name resolution callback, connection and response all stay on one event loop, without
+   * hops between threads, and its pooled connections are that loop's.
+   */
+  private final Context[] contexts;
 
   /**
    * @param vertx the Vert.x instance whose event loops run the requests (not closed by {@link #close})
@@ -75,7 +98,19 @@ public final class EndpointClient implements AutoCloseable {
    *     requests in flight themselves, so this only needs to be at least that bound
    */
   public EndpointClient(Vertx vertx, TargetPolicy policy, Duration timeout, int maxConnectionsPerServer) {
-    this(vertx, policy, timeout, maxConnectionsPerServer, InetAddress::getAllByName);
+    this(vertx, policy, timeout, maxConnectionsPerServer, Runtime.getRuntime().availableProcessors());
+  }
+
+  /**
+   * As above, running the requests on {@code eventLoops} event-loop contexts of {@code vertx}, an
+   * endpoint's always on the same one.
+   *
+   * @param eventLoops contexts made, each on the next event loop of {@code vertx}, at least 1; one
+   *     event loop takes thousands of requests per second
+   */
+  public EndpointClient(Vertx vertx, TargetPolicy policy, Duration timeout, int maxConnectionsPerServer,
+      int eventLoops) {
+    this(vertx, policy, timeout, maxConnectionsPerServer, InetAddress::getAllByName, null, eventLoops);
   }
 
   /** As above, with the name resolution given (the system resolver otherwise). */
@@ -90,6 +125,11 @@ public final class EndpointClient implements AutoCloseable {
    */
   EndpointClient(Vertx vertx, TargetPolicy policy, Duration timeout, int maxConnectionsPerServer,
       HostResolver resolver, TrustOptions trust) {
+    this(vertx, policy, timeout, maxConnectionsPerServer, resolver, trust, Runtime.getRuntime().availableProcessors());
+  }
+
+  private EndpointClient(Vertx vertx, TargetPolicy policy, Duration timeout, int maxConnectionsPerServer,
+      HostResolver resolver, TrustOptions trust, int eventLoops) {
     this.resolver = resolver;
     this.vertx = vertx;
     this.policy = policy;
@@ -108,6 +148,11 @@ public final class EndpointClient implements AutoCloseable {
     }
     this.http = vertx.createHttpClient(options,
         new PoolOptions().setHttp1MaxSize(maxConnectionsPerServer).setMaxWaitQueueSize(-1));
+    // called from a thread that is not Vert.x's, each call makes a context on the next event loop
+    this.contexts = new Context[Math.max(1, eventLoops)];
+    for (int i = 0; i < contexts.length; i++) {
+      contexts[i] = vertx.getOrCreateContext();
+    }
   }
 
   /**
@@ -119,7 +164,14 @@ public final class EndpointClient implements AutoCloseable {
    * @return a future that always completes normally, with the outcome of the attempt
    */
   public CompletableFuture<AttemptResult> deliver(DeliveryRequest request) {
-    return new Attempt(request).start();
+    Attempt attempt = new Attempt(request);
+    Context context = contexts[Math.floorMod(request.url().hashCode(), contexts.length)];
+    if (Vertx.currentContext() == context) {
+      attempt.start();
+    } else {
+      context.runOnContext(v -> attempt.start());
+    }
+    return attempt.result;
   }
 
   /** Closes the pooled connections; requests still in flight fail. Waits up to 5 s. */
@@ -132,6 +184,61 @@ public final class EndpointClient implements AutoCloseable {
     } catch (ExecutionException | TimeoutException e) {
       // closing is best effort; the Vert.x instance that owns the event loops is closed after this
     }
+  }
+
+  /**
+   * A URL as checked: refused (with the reason), or its parts as a request needs them.
+   *
+   * @param refusal why the policy refuses the URL, or null when it does not
+   * @param host the host as written (an IPv6 literal in brackets)
+   * @param bareHost the host without brackets
+   * @param literal the address of a literal host, or null for a host name (which must be resolved)
+   */
+  private record Target(String refusal, String host, String bareHost, boolean https, int port, String path,
+      InetAddress literal) {
+
+    static Target check(TargetPolicy policy, String url) {
+      URI uri;
+      try {
+        uri = policy.checkUrl(url);
+      } catch (IllegalArgumentException e) {
+        return new Target(e.getMessage(), null, null, false, 0, null, null);
+      }
+      String host = uri.getHost();
+      String bareHost = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
+      boolean https = "https".equals(uri.getScheme().toLowerCase(Locale.ROOT));
+      int port = uri.getPort() >= 0 ? uri.getPort() : (https ? 443 : 80);
+      String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+      if (uri.getRawQuery() != null) {
+        path = path + "?" + uri.getRawQuery();
+      }
+      return new Target(null, host, bareHost, https, port, path, TargetPolicy.literalAddress(bareHost).orElse(null));
+    }
+  }
+
+  private Target target(String url) {
+    Target t = targets.get(url);
+    if (t == null) {
+      if (targets.size() >= MAX_CACHED) {
+        targets.clear();
+      }
+      t = Target.check(policy, url);
+      targets.put(url, t);
+    }
+    return t;
+  }
+
+  private boolean permits(Target target, InetAddress address) {
+    String key = target.host() + '|' + address.getHostAddress();
+    Boolean ok = permitted.get(key);
+    if (ok == null) {
+      if (permitted.size() >= MAX_CACHED) {
+        permitted.clear();
+      }
+      ok = policy.permits(target.host(), address);
+      permitted.put(key, ok);
+    }
+    return ok;
   }
 
   /** One attempt: its deadline, the request once it exists, and the single result. */
@@ -147,42 +254,47 @@ public final class EndpointClient implements AutoCloseable {
       this.request = request;
     }
 
-    CompletableFuture<AttemptResult> start() {
-      URI uri;
-      try {
-        uri = policy.checkUrl(request.url());
-      } catch (IllegalArgumentException e) {
-        finish(AttemptOutcome.BLOCKED, null, e.getMessage(), null);
-        return result;
+    void start() {
+      Target target = target(request.url());
+      if (target.refusal() != null) {
+        finish(AttemptOutcome.BLOCKED, null, target.refusal(), null);
+        return;
       }
-      String host = uri.getHost();
-      String bareHost = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
       timerId = vertx.setTimer(Math.max(1, timeout.toMillis()), id -> onDeadline());
+      if (target.literal() != null) {
+        // a literal address needs no name resolution: no hop through the blocking pool
+        checkAndSend(target, new InetAddress[] {target.literal()});
+        return;
+      }
       // InetAddress resolution blocks, so it runs on a worker thread, never on an event loop.
-      vertx.executeBlocking(() -> resolver.resolve(bareHost), false).onComplete(ar -> {
+      vertx.executeBlocking(() -> resolver.resolve(target.bareHost()), false).onComplete(ar -> {
         if (result.isDone()) {
           return;
         }
         if (ar.failed()) {
           finish(AttemptOutcome.CONNECTION_ERROR, null,
-              "cannot resolve " + bareHost + ": " + describe(ar.cause()), null);
+              "cannot resolve " + target.bareHost() + ": " + describe(ar.cause()), null);
           return;
         }
-        for (InetAddress address : ar.result()) {
-          if (!policy.permits(host, address)) {
-            finish(AttemptOutcome.BLOCKED, null, "host " + bareHost + " resolves to " + address.getHostAddress()
-                + ", which is not a permitted target", null);
-            return;
-          }
-        }
-        send(uri, bareHost, ar.result()[0]);
+        checkAndSend(target, ar.result());
       });
-      return result;
     }
 
-    private void send(URI uri, String host, InetAddress address) {
+    /** Sends to the first address when the policy permits every one the host resolved to. */
+    private void checkAndSend(Target target, InetAddress[] addresses) {
+      for (InetAddress address : addresses) {
+        if (!permits(target, address)) {
+          finish(AttemptOutcome.BLOCKED, null, "host " + target.bareHost() + " resolves to "
+              + address.getHostAddress() + ", which is not a permitted target", null);
+          return;
+        }
+      }
+      send(target, addresses[0]);
+    }
+
+    private void send(Target target, InetAddress address) {
       try {
-        build(uri, host, address);
+        build(target, address);
       } catch (RuntimeException e) {
         // A request that cannot be built (bad port, bad header value) is never sent: say so at once
         // instead of letting the deadline report a timeout.
@@ -190,22 +302,17 @@ public final class EndpointClient implements AutoCloseable {
       }
     }
 
-    private void build(URI uri, String host, InetAddress address) {
-      boolean https = "https".equals(uri.getScheme().toLowerCase(Locale.ROOT));
-      int port = uri.getPort() >= 0 ? uri.getPort() : (https ? 443 : 80);
-      String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
-      if (uri.getRawQuery() != null) {
-        path = path + "?" + uri.getRawQuery();
-      }
+    private void build(Target target, InetAddress address) {
+      int port = target.port();
       long ms = Math.max(1, timeout.toMillis());
       RequestOptions options = new RequestOptions()
           .setMethod(HttpMethod.POST)
           // connect to the address that was checked; host and port still name the Host header and TLS
           .setServer(SocketAddress.inetSocketAddress(new InetSocketAddress(address, port)))
-          .setHost(host)
+          .setHost(target.bareHost())
           .setPort(port)
-          .setURI(path)
-          .setSsl(https)
+          .setURI(target.path())
+          .setSsl(target.https())
           .setFollowRedirects(false)
           .setConnectTimeout(ms)
           .setIdleTimeout(ms);

@@ -168,6 +168,24 @@ class EndpointClientTest {
   }
 
   @Test
+  void aLiteralAddressIsNeverResolvedAndAKeptCheckAnswersAsTheFirstDid() throws Exception {
+    EndpointClient client = new EndpointClient(vertx, TargetPolicy.parse("127.0.0.1"), Duration.ofSeconds(5), 8,
+        host -> {
+          throw new AssertionError("a literal address is never resolved, but " + host + " was");
+        });
+    for (int i = 0; i < 3; i++) {
+      assertThat(deliver(client, receiver.url("/literal"), new byte[] {'{', '}'}).outcome())
+          .isEqualTo(AttemptOutcome.SUCCEEDED);
+      AttemptResult refused = deliver(client, "https://10.0.0.1/x", new byte[0]);
+      assertThat(refused.outcome()).isEqualTo(AttemptOutcome.BLOCKED);
+      assertThat(refused.error()).contains("10.0.0.1");
+      AttemptResult refusedIpv6 = deliver(client, "https://[fd00::1]/x", new byte[0]);
+      assertThat(refusedIpv6.outcome()).isEqualTo(AttemptOutcome.BLOCKED);
+    }
+    assertThat(receiver.received("/literal")).hasSize(3);
+  }
+
+  @Test
   void aRequestThatCannotBeBuiltFailsAtOnceInsteadOfTimingOut() throws Exception {
     // A raw producer can put a line break in an event id; it may never reach a header.
     DeliveryRequest request = DeliveryRequest.signed(receiver.url("/in"), List.of(SECRET), "evt_1\r\nX-Injected: y",
