@@ -581,6 +581,9 @@ class ConsoleBrowserIT {
 
     // the details of the last attempt of one delivery: its answer and that nothing follows
     WebElement last = browser.find(By.cssSelector("table.attempts tbody tr[data-event-id='evt_mon_fail_1']"));
+    // its request is found by attempt id, which delivery-stats indexes a moment after listing it
+    String lastId = last.getAttribute("data-attempt-id");
+    await().atMost(WAIT).until(() -> get("/v1/attempts/" + lastId, key).statusCode() == 200);
     last.findElement(By.tagName("button")).sendKeys(Keys.ENTER);
     WebElement detail = browser.find(By.cssSelector(".attempt-detail"));
     assertThat(active().getText()).isEqualTo("Attempt 2 of evt_mon_fail_1");

@@ -219,7 +219,10 @@ class MonitoringApiIT {
     assertThat(call("GET", "/v1/webhooks/" + rec.get("id").asText() + "/health", key, null).body()
         .get("status").asText()).isEqualTo("no_attempts");
 
-    // one event: who got it, and why the others did not
+    // one event: who got it, and why the others did not (its attempts reach the by-event index through a
+    // repartition topic, a moment after the endpoint's own figures)
+    await().atMost(WAIT).until(() -> call("GET", "/v1/events/evt_mix_0/attempts", key, null).body()
+        .path("attempts").size() == 1);
     JsonNode lookup = call("GET", "/v1/events/evt_mix_0/attempts", key, null).body();
     assertThat(lookup.get("event_type").asText()).isEqualTo("call.completed");
     assertThat(lookup.get("attempts")).extracting(a -> a.get("subscription_id").asText()).containsExactly(id);
@@ -425,6 +428,8 @@ class MonitoringApiIT {
     await().atMost(WAIT).until(() -> call("GET", path, requestsKey, null).body().path("data").size() == 1);
     JsonNode listed = call("GET", path, requestsKey, null).body().get("data").get(0);
     String attemptId = listed.get("attempt_id").asText();
+    // indexed by id a moment after it is listed
+    await().atMost(WAIT).until(() -> call("GET", "/v1/attempts/" + attemptId, requestsKey, null).status() == 200);
 
     Response r = call("GET", "/v1/attempts/" + attemptId, requestsKey, null);
     assertThat(r.status()).as(String.valueOf(r.body())).isEqualTo(200);
