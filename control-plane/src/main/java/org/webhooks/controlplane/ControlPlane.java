@@ -171,7 +171,8 @@ public final class ControlPlane implements Service {
     new WebhooksApi(subscriptions, repository, new Authenticator(apiKeys), idempotency,
         new TestEvents(endpoints, clock), config.httpTimeout(), metrics, WRITE_WAIT,
         new MonitoringRoutes(queries, config.failingWindow()),
-        new RecoveryRoutes(redeliveries, queries, subscriptions::find))
+        new RecoveryRoutes(redeliveries, queries, subscriptions::find),
+        new AttemptRequests(redeliveries, queries, subscriptions::find))
         .mount(router, openApiDocument());
     Console.mount(router);
     long every = sweepInterval(config.secretRotationGrace()).toMillis();

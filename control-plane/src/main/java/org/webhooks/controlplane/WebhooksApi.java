@@ -62,13 +62,14 @@ final class WebhooksApi {
   private final Duration writeWait;
   private final MonitoringRoutes monitoring;
   private final RecoveryRoutes recovery;
+  private final AttemptRequests attemptRequests;
 
   /** One authenticated request. */
   private record Call(RoutingContext ctx, Caller caller) {}
 
   WebhooksApi(SubscriptionView view, SubscriptionRepository repository, Authenticator authenticator,
       Idempotency idempotency, TestEvents testEvents, Duration testTimeout, ControlPlaneMetrics metrics,
-      Duration writeWait, MonitoringRoutes monitoring, RecoveryRoutes recovery) {
+      Duration writeWait, MonitoringRoutes monitoring, RecoveryRoutes recovery, AttemptRequests attemptRequests) {
     this.view = view;
     this.repository = repository;
     this.authenticator = authenticator;
@@ -79,6 +80,7 @@ final class WebhooksApi {
     this.writeWait = writeWait;
     this.monitoring = monitoring;
     this.recovery = recovery;
+    this.attemptRequests = attemptRequests;
   }
 
   /**
@@ -112,6 +114,8 @@ final class WebhooksApi {
         c -> monitoring.eventAttempts(accountOf(c), c.ctx().pathParam("event_id")));
     on(router, HttpMethod.POST, "/v1/webhooks/:id/recover", true, c -> recovery.recover(c.ctx(), owned(c)));
     on(router, HttpMethod.POST, "/v1/webhooks/:id/replay", true, c -> recovery.replay(c.ctx(), owned(c)));
+    on(router, HttpMethod.GET, "/v1/attempts/:id", true,
+        c -> attemptRequests.attempt(accountOf(c), c.ctx().pathParam("id")));
     on(router, HttpMethod.POST, "/v1/attempts/:id/resend", true,
         c -> recovery.resend(accountOf(c), c.ctx().pathParam("id")));
     on(router, HttpMethod.POST, "/v1/filters/check", false, call -> ApiResponse.of(200, FilterCheck.check(body(call))));

@@ -30,7 +30,7 @@ class OpenApiDocumentTest {
     try {
       Router router = Router.router(vertx);
       new WebhooksApi(null, null, null, null, null, Duration.ofSeconds(1), new ControlPlaneMetrics(), Duration.ZERO,
-          null, null).mount(router, ControlPlane.openApiDocument());
+          null, null, null).mount(router, ControlPlane.openApiDocument());
 
       Set<String> mounted = new TreeSet<>();
       for (Route route : router.getRoutes()) {

@@ -35,6 +35,15 @@ final class AttemptRecords {
    */
   static DeliveryAttempt attempt(DeliveryTask task, String url, Instant startedAt, AttemptResult result,
       boolean isFinal, Instant nextAttemptAt, String retryTopic) {
+    return attempt(task, url, startedAt, result, isFinal, nextAttemptAt, retryTopic, null);
+  }
+
+  /**
+   * @param signature the {@code webhook-signature} header of the request sent, or null when none was built
+   * @return the {@code webhook-attempts} record of an attempt whose request was signed
+   */
+  static DeliveryAttempt attempt(DeliveryTask task, String url, Instant startedAt, AttemptResult result,
+      boolean isFinal, Instant nextAttemptAt, String retryTopic, String signature) {
     return DeliveryAttempt.newBuilder()
         .setAttemptId(newAttemptId())
         .setDeliveryId(task.getDeliveryId())
@@ -54,6 +63,7 @@ final class AttemptRecords {
         .setFinal$(isFinal)
         .setNextAttemptAt(nextAttemptAt)
         .setRetryTopic(retryTopic)
+        .setWebhookSignature(signature)
         .build();
   }
 

@@ -268,6 +268,7 @@ final class DeliveryProcessor implements RecordProcessor<PendingDelivery> {
           "cannot sign: " + e.getMessage()));
       return;
     }
+    p.signature = request.signature();
     endpoints.deliver(request).whenComplete((result, error) -> {
       AttemptResult r = error == null ? result
           : AttemptResult.notSent(AttemptOutcome.OTHER, "delivery failed unexpectedly: " + error);
@@ -288,7 +289,8 @@ final class DeliveryProcessor implements RecordProcessor<PendingDelivery> {
     }
     if (result.succeeded()) {
       circuits.succeeded(p.subscriptionId());
-      loop.send(outputs.attempt(AttemptRecords.attempt(p.task, sub.getUrl(), startedAt, result, true)));
+      loop.send(outputs.attempt(AttemptRecords.attempt(p.task, sub.getUrl(), startedAt, result, true, null, null,
+          p.signature)));
       if (LOG.isDebugEnabled()) {
         LOG.debug("delivery {} of event {} to subscription {} succeeded: status {} in {} ms",
             p.task.getDeliveryId(), p.task.getEventId(), p.subscriptionId(), result.statusCode(), result.latencyMs());
@@ -308,14 +310,15 @@ final class DeliveryProcessor implements RecordProcessor<PendingDelivery> {
       DeliveryTask next = AttemptRecords.retry(task, startedAt, result, retry.dueAt());
       loop.send(outputs.waiting(next, retry.tier()));
       loop.send(outputs.attempt(AttemptRecords.attempt(task, sub.getUrl(), startedAt, result, false,
-          retry.dueAt(), outputs.tierTopic(retry.tier()))));
+          retry.dueAt(), outputs.tierTopic(retry.tier()), p.signature)));
       metrics.retryScheduled();
       LOG.info("delivery {} of event {} to subscription {} failed ({} status {} after {} ms: {}); attempt {} "
           + "due in {} ({})", task.getDeliveryId(), task.getEventId(), key, result.outcome(),
           status(result), result.latencyMs(), result.error(), next.getAttempt(), Durations.format(retry.tier()),
           retry.reason());
     } else if (plan instanceof RetryPlan.Exhausted exhausted) {
-      loop.send(outputs.attempt(AttemptRecords.attempt(task, sub.getUrl(), startedAt, result, true)));
+      loop.send(outputs.attempt(AttemptRecords.attempt(task, sub.getUrl(), startedAt, result, true, null, null,
+          p.signature)));
       DeadLetter dl = AttemptRecords.exhausted(task, startedAt, result, exhausted.reason(), now);
       loop.send(outputs.deadLetter(key, dl));
       metrics.deadLetter();
@@ -323,7 +326,8 @@ final class DeliveryProcessor implements RecordProcessor<PendingDelivery> {
           task.getDeliveryId(), task.getEventId(), key, task.getAttempt(), result.outcome(), status(result),
           result.error(), exhausted.reason());
     } else if (plan instanceof RetryPlan.Disable disable) {
-      loop.send(outputs.attempt(AttemptRecords.attempt(task, sub.getUrl(), startedAt, result, true)));
+      loop.send(outputs.attempt(AttemptRecords.attempt(task, sub.getUrl(), startedAt, result, true, null, null,
+          p.signature)));
       Subscription disabled = Subscription.newBuilder(sub)
           .setEnabled(false)
           .setDisabledReason(disable.reason() + " at " + now)

@@ -20,6 +20,8 @@ final class PendingDelivery {
   boolean abandoned;
   /** It was sent as its endpoint's circuit probe. */
   boolean probe;
+  /** The {@code webhook-signature} header of the request sent, kept on its attempt record; null until signed. */
+  String signature;
 
   PendingDelivery(TopicPartition partition, long offset, DeliveryTask task) {
     this.partition = partition;

@@ -79,6 +79,9 @@ class SigningSecretsTest {
       await().atMost(WAIT).untilAsserted(() -> assertThat(f.attempts()).hasSize(2)
           .allMatch(a -> a.getOutcome() == AttemptOutcome.SUCCEEDED));
       assertThat(f.attemptsOf(during)).hasSize(1);
+      // each attempt keeps the signature header it sent: both secrets' during the rotation, then one
+      assertThat(f.attemptsOf(during).get(0).getWebhookSignature()).isEqualTo(first.header("webhook-signature"));
+      assertThat(f.attemptsOf(after).get(0).getWebhookSignature()).isEqualTo(second.header("webhook-signature"));
     }
   }
 
@@ -105,6 +108,7 @@ class SigningSecretsTest {
       DeliveryAttempt attempt = f.attemptsOf(task).get(0);
       assertThat(attempt.getOutcome()).isEqualTo(AttemptOutcome.OTHER);
       assertThat(attempt.getFinal$()).isTrue();
+      assertThat(attempt.getWebhookSignature()).isNull();
       assertThat(receiver.received()).isEmpty();
     }
   }

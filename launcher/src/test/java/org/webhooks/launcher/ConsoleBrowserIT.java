@@ -581,11 +581,28 @@ class ConsoleBrowserIT {
 
     // the details of the last attempt of one delivery: its answer and that nothing follows
     WebElement last = browser.find(By.cssSelector("table.attempts tbody tr[data-event-id='evt_mon_fail_1']"));
+    // its request is found by attempt id, which delivery-stats indexes a moment after listing it
+    String lastId = last.getAttribute("data-attempt-id");
+    await().atMost(WAIT).until(() -> get("/v1/attempts/" + lastId, key).statusCode() == 200);
     last.findElement(By.tagName("button")).sendKeys(Keys.ENTER);
     WebElement detail = browser.find(By.cssSelector(".attempt-detail"));
     assertThat(active().getText()).isEqualTo("Attempt 2 of evt_mon_fail_1");
     assertThat(detail.getText()).contains("503 Service Unavailable", "http error", "maintenance",
         "None: this was the last attempt of the delivery", "POST " + receiver.url("/flaky"));
+    // the request as sent: the body byte for byte what the receiver got, and its headers
+    browser.until(d -> !d.findElements(By.cssSelector(".attempt-detail pre.request-body")).isEmpty());
+    List<Receiver.Received> gotFail1 = receiver.received("/flaky").stream()
+        .filter(r -> "evt_mon_fail_1".equals(r.header("webhook-id"))).toList();
+    assertThat(gotFail1).hasSize(2);
+    Receiver.Received lastGot = gotFail1.get(1);
+    assertThat(browser.find(By.cssSelector(".attempt-detail pre.request-body")).getDomProperty("textContent"))
+        .isEqualTo(new String(lastGot.body(), java.nio.charset.StandardCharsets.UTF_8));
+    for (String name : List.of("webhook-id", "webhook-timestamp", "webhook-signature", "content-type")) {
+      WebElement headerRow = browser.find(By.cssSelector(".request-headers tr[data-header='" + name + "']"));
+      assertThat(headerRow.findElements(By.tagName("td")).get(1).getDomProperty("textContent")).as(name)
+          .isEqualTo(lastGot.header(name));
+      assertThat(headerRow.getText()).as(name).endsWith("exact");
+    }
     // why each endpoint of the account did or did not get the event (once the index has the crm's attempt too)
     await().atMost(WAIT).until(() -> {
       JsonNode e = JSON.readTree(get("/v1/events/evt_mon_fail_1/attempts", key).body());

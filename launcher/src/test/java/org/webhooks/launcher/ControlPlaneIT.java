@@ -260,6 +260,9 @@ class ControlPlaneIT {
             .path("data").size() > 0);
         vars.put("ATTEMPT", JSON.readTree(call("GET", path, null, vars.get("KEY")).body()).get("data").get(0)
             .get("attempt_id").asText());
+        // delivery-stats indexes it by id a moment after it lists it (measured 150-200 ms here)
+        await().atMost(WAIT).until(() -> call("GET", "/v1/attempts/" + vars.get("ATTEMPT"), null, vars.get("KEY"))
+            .statusCode() == 200);
         continue;
       }
       assertThat(line).startsWith("curl ");

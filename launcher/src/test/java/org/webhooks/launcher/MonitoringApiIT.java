@@ -23,7 +23,11 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import java.util.stream.StreamSupport;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -71,6 +75,8 @@ class MonitoringApiIT {
   private static final Duration PAST_RETRY = Duration.ofHours(1).plusSeconds(5);
   private static final String ACCOUNT = "acct_mon";
   private static final String OTHER = "acct_mon_other";
+  /** The account of the endpoint whose requests are shown: apart, so the others' counts stay as they are. */
+  private static final String REQUESTS = "acct_mon_requests";
 
   private final MutableClock clock = new MutableClock(Instant.now().truncatedTo(ChronoUnit.SECONDS));
   private final List<AutoCloseable> closeables = new ArrayList<>();
@@ -82,6 +88,8 @@ class MonitoringApiIT {
   private Receiver receiver;
   private String key;
   private String otherKey;
+  private String requestsKey;
+  private JsonNode withHeaders;
   private JsonNode mix;
   private JsonNode filtered;
   private JsonNode started;
@@ -112,6 +120,7 @@ class MonitoringApiIT {
     try (ApiKeys keys = new ApiKeys(config)) {
       key = keys.create(ACCOUNT, false, Instant.now()).key();
       otherKey = keys.create(OTHER, false, Instant.now()).key();
+      requestsKey = keys.create(REQUESTS, false, Instant.now()).key();
     }
     receiver = Receiver.start(new AtomicLong());
     closeables.add(receiver);
@@ -141,6 +150,10 @@ class MonitoringApiIT {
     alertsDown = create(key, "/alerts-down", "[\"endpoint.failing\", \"message.attempt.exhausted\"]", null);
     rec = create(key, "/rec", "[\"ticket.created\"]", null);
     create(otherKey, "/other", "[\"appointment.booked\"]", null);
+    Response r = call("POST", "/v1/webhooks", requestsKey, "{\"url\": \"" + receiver.url("/requests")
+        + "\", \"event_types\": [\"call.completed\"], \"headers\": {\"X-Trace-Id\": \"trace-7\"}}");
+    assertThat(r.status()).as(String.valueOf(r.body())).isEqualTo(201);
+    withHeaders = r.body();
 
     fanout = new FanoutService(config, stateDir.resolve("fanout"), clock);
     worker = new DeliveryWorker(config, clock);
@@ -206,7 +219,10 @@ class MonitoringApiIT {
     assertThat(call("GET", "/v1/webhooks/" + rec.get("id").asText() + "/health", key, null).body()
         .get("status").asText()).isEqualTo("no_attempts");
 
-    // one event: who got it, and why the others did not
+    // one event: who got it, and why the others did not (its attempts reach the by-event index through a
+    // repartition topic, a moment after the endpoint's own figures)
+    await().atMost(WAIT).until(() -> call("GET", "/v1/events/evt_mix_0/attempts", key, null).body()
+        .path("attempts").size() == 1);
     JsonNode lookup = call("GET", "/v1/events/evt_mix_0/attempts", key, null).body();
     assertThat(lookup.get("event_type").asText()).isEqualTo("call.completed");
     assertThat(lookup.get("attempts")).extracting(a -> a.get("subscription_id").asText()).containsExactly(id);
@@ -409,6 +425,64 @@ class MonitoringApiIT {
     assertThat(counts(received("/rep"))).containsExactlyInAnyOrderEntriesOf(Map.of("evt_apt_2", 4L, "evt_apt_3", 2L));
     assertThat(JSON.readTree(cli("subscriptions", "recover", rec.get("id").asText(), "--since", "24h"))
         .get("recovered").asInt()).isZero();
+  }
+
+  @Test
+  @Order(6)
+  void anAttemptShowsTheRequestItMadeByteForByteAndNoBodyOnceItsEventIsPastRetention() throws Exception {
+    publish("evt_req_1", REQUESTS, "call.completed", null);
+    await().atMost(WAIT).until(() -> receiver.received("/requests").size() == 1);
+    Receiver.Received got = receiver.received("/requests").get(0);
+    String path = "/v1/webhooks/" + withHeaders.get("id").asText() + "/attempts";
+    await().atMost(WAIT).until(() -> call("GET", path, requestsKey, null).body().path("data").size() == 1);
+    JsonNode listed = call("GET", path, requestsKey, null).body().get("data").get(0);
+    String attemptId = listed.get("attempt_id").asText();
+    // indexed by id a moment after it is listed
+    await().atMost(WAIT).until(() -> call("GET", "/v1/attempts/" + attemptId, requestsKey, null).status() == 200);
+
+    Response r = call("GET", "/v1/attempts/" + attemptId, requestsKey, null);
+    assertThat(r.status()).as(String.valueOf(r.body())).isEqualTo(200);
+    // the attempt record as the list gives it, and the request
+    ObjectNode record = ((ObjectNode) r.body()).deepCopy();
+    record.remove(List.of("request", "request_note"));
+    assertThat(record).isEqualTo(listed);
+    JsonNode request = r.body().get("request");
+    assertThat(request.get("method").asText()).isEqualTo("POST");
+    assertThat(request.get("url").asText()).isEqualTo(receiver.url("/requests"));
+    assertThat(request.get("body").asText().getBytes(java.nio.charset.StandardCharsets.UTF_8)).isEqualTo(got.body());
+    List<String> exact = StreamSupport.stream(request.get("exact_headers").spliterator(), false)
+        .map(JsonNode::asText).toList();
+    assertThat(exact).containsExactlyInAnyOrder("content-type", "webhook-id", "webhook-timestamp", "webhook-signature");
+    for (String name : exact) {
+      assertThat(request.get("headers").get(name).asText()).as(name).isEqualTo(got.header(name));
+    }
+    assertThat(WebhookSignature.verify(withHeaders.get("secret").asText(), got.header("webhook-id"),
+        got.header("webhook-timestamp"), got.body(), request.get("headers").get("webhook-signature").asText()))
+        .isTrue();
+    // the custom headers, as they are now: unchanged since, so as sent
+    assertThat(request.get("current_headers")).extracting(JsonNode::asText).contains("X-Trace-Id");
+    assertThat(request.get("headers").get("X-Trace-Id").asText()).isEqualTo(got.header("x-trace-id"));
+    assertThat(listed.get("webhook_signature").asText()).isEqualTo(got.header("webhook-signature"));
+
+    // another account's attempt is absent; a wrong key is refused
+    assertThat(call("GET", "/v1/attempts/" + attemptId, key, null).status()).isEqualTo(404);
+    assertThat(call("GET", "/v1/attempts/" + attemptId, "nonsense", null).status()).isEqualTo(401);
+    assertThat(call("GET", "/v1/attempts/no-such-attempt", requestsKey, null).status()).isEqualTo(404);
+
+    // the event past the topic's retention: the rest is still shown, the body is not
+    try (Admin admin = Admin.create(KafkaClients.common(config))) {
+      String topic = config.topics().callEvents().name();
+      Map<TopicPartition, RecordsToDelete> all = new java.util.HashMap<>();
+      Map<TopicPartition, OffsetSpec> latest = new java.util.HashMap<>();
+      admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()
+          .forEach(p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
+      admin.listOffsets(latest).all().get().forEach((tp, o) -> all.put(tp, RecordsToDelete.beforeOffset(o.offset())));
+      admin.deleteRecords(all).all().get();
+    }
+    JsonNode gone = call("GET", "/v1/attempts/" + attemptId, requestsKey, null).body().get("request");
+    assertThat(gone.get("body").isNull()).isTrue();
+    assertThat(gone.get("body_note").asText()).contains("evt_req_1", "no longer in", "retention");
+    assertThat(gone.get("headers").get("webhook-signature").asText()).isEqualTo(got.header("webhook-signature"));
   }
 
   private String cli(String... args) {

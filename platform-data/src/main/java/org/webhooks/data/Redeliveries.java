@@ -10,6 +10,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import org.webhooks.schemas.AttemptOutcomes;
@@ -351,14 +352,32 @@ public final class Redeliveries implements AutoCloseable {
    */
   public synchronized DeliveryTask resend(Subscription subscription, EventLog.EventRef event) {
     requireEnabled(subscription);
-    EventLog.LoggedEvent found = log.find(List.of(event)).get(event);
-    if (found == null || !found.accountId().equals(subscription.getAccountId())) {
-      throw new CannotRedeliverException("event " + event.eventId() + " (published " + event.publishedAt()
-          + ") is no longer in " + topicOf(event) + ": it cannot be sent again");
-    }
+    EventLog.LoggedEvent found = loggedEvent(subscription.getAccountId(), event).orElseThrow(() ->
+        new CannotRedeliverException(goneFromLog(event) + ": it cannot be sent again"));
     DeliveryTask task = task(subscription, found, clock.instant());
     writer.write(List.of(task), List.of(), List.of());
     return task;
+  }
+
+  // ---- what was delivered
+
+  /**
+   * A delivery's event read back from its topic by its publish time, as {@link #resend} reads it: its
+   * {@link EventLog.LoggedEvent#render()} is byte for byte the body every attempt of the delivery sent.
+   *
+   * @param accountId the account the delivery belongs to: an event of another account is not answered
+   * @param event the delivery's event, as its attempts record it
+   * @return the event, or empty when it is no longer in its topic (past the topic's retention)
+   * @throws org.apache.kafka.common.KafkaException when the broker cannot be reached
+   */
+  public synchronized Optional<EventLog.LoggedEvent> loggedEvent(String accountId, EventLog.EventRef event) {
+    EventLog.LoggedEvent found = log.find(List.of(event)).get(event);
+    return found == null || !found.accountId().equals(accountId) ? Optional.empty() : Optional.of(found);
+  }
+
+  /** @return why {@link #loggedEvent} found nothing, in words: "event E (published T) is no longer in TOPIC" */
+  public String goneFromLog(EventLog.EventRef event) {
+    return "event " + event.eventId() + " (published " + event.publishedAt() + ") is no longer in " + topicOf(event);
   }
 
   // ---- helpers

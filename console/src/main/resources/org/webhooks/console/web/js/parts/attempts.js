@@ -178,9 +178,55 @@ export function attemptDetail(a, onClose) {
     a.response_excerpt
       ? [h('h4', { class: 'small' }, 'Response body (start)'), h('pre', {}, a.response_excerpt)]
       : h('p', { class: 'small muted' }, 'No response body was recorded.'),
-    h('p', { class: 'small muted' }, 'The request body is the event as rendered for this endpoint, signed with its secret ',
-      'at the time; an attempt records what came back, not the request, so a resend renders the event again, byte for byte.'),
+    requestView(a),
     h('div', { class: 'form-actions' }, resend, lookup, close), result, verdicts);
+}
+
+/**
+ * The request an attempt made (GET /v1/attempts/{id}): its headers, each marked exact or as it is now,
+ * and its body, exactly as sent. Loaded when the details open.
+ * @param {object} a the attempt
+ * @returns {HTMLElement} the section, filled in once the API answers
+ */
+function requestView(a) {
+  const headingId = uid('request');
+  const slot = h('div', { 'aria-live': 'polite' }, h('p', { class: 'small muted' }, 'Loading the request…'));
+  const section = h('section', { class: 'attempt-request', 'aria-labelledby': headingId },
+    h('h4', { id: headingId, class: 'small' }, 'Request as sent'), slot);
+  api('GET', `/v1/attempts/${encodeURIComponent(a.attempt_id)}`).then((detail) => {
+    const r = detail.request;
+    if (!r) {
+      replace(slot, h('p', { class: 'small muted' }, detail.request_note || 'No request was made.'));
+      return;
+    }
+    const exact = new Set(r.exact_headers);
+    const current = new Set(r.current_headers);
+    const kind = (name, value) => {
+      if (value === null) {
+        return 'not kept';
+      }
+      return exact.has(name) ? 'exact' : (current.has(name) ? 'as it is now' : '');
+    };
+    const headers = h('table', { class: 'data request-headers' },
+      h('caption', { class: 'visually-hidden' }, 'Request headers'),
+      h('thead', {}, h('tr', {}, ['Header', 'Value', ''].map((c) => h('th', { scope: 'col' }, c)))),
+      h('tbody', {}, Object.entries(r.headers).map(([name, value]) => h('tr', { dataset: { header: name } },
+        h('td', { class: 'mono', dataset: { label: 'Header' } }, name),
+        h('td', { class: 'mono', dataset: { label: 'Value' } }, value === null ? '–' : value),
+        h('td', { class: 'small muted' }, kind(name, value))))));
+    replace(slot,
+      h('p', { class: 'mono small' }, `${r.method} ${r.url}`),
+      h('div', { class: 'table-scroll' }, headers),
+      r.signature_note ? h('p', { class: 'small muted' }, `webhook-signature: ${r.signature_note}.`) : null,
+      h('p', { class: 'small muted' }, 'Custom headers and user-agent are shown as they are now; they may have been ',
+        'otherwise when this attempt was made.'),
+      r.body === null
+        ? h('p', { class: 'small muted request-body-gone' }, `Body: ${r.body_note}.`)
+        : [h('h5', { class: 'small' }, 'Body'), h('pre', { class: 'request-body', text: r.body })]);
+  }).catch((e) => {
+    replace(slot, h('p', { class: 'form-error' }, `The request cannot be shown: ${e.message}`));
+  });
+  return section;
 }
 
 const VERDICTS = {
