@@ -391,6 +391,12 @@ class MonitoringApiIT {
     assertThat(call("POST", "/v1/webhooks/" + repId + "/replay", key, null).body().get("field").asText())
         .isEqualTo("since");
     // an instant no record can have is refused naming the parameter, on every route that reads by time
+    // a time to come is refused by both, as no event or attempt can have it yet
+    for (String route : List.of("/replay?since=2999-01-01T00:00:00Z", "/recover?since=2999-01-01T00:00:00Z")) {
+      Response future = call("POST", "/v1/webhooks/" + repId + route, key, null);
+      assertThat(future.status()).as(route).isEqualTo(400);
+      assertThat(future.body().get("error").asText()).as(route).isEqualTo("since: 2999-01-01T00:00:00Z is in the future");
+    }
     for (String route : List.of("/replay?since=0000-01-01T00:00:00Z", "/recover?since=-999999999-01-01T00:00:00Z",
         "/attempts?since=0000-01-01T00:00:00Z")) {
       Response far = call(route.startsWith("/attempts") ? "GET" : "POST", "/v1/webhooks/" + repId + route, key, null);

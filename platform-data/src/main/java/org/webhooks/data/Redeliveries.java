@@ -120,12 +120,16 @@ public final class Redeliveries implements AutoCloseable {
    *
    * @param subscription the endpoint, enabled
    * @throws CannotRedeliverException when the subscription is disabled
-   * @throws IllegalArgumentException ("since: ...") when more than {@link #MAX_RECOVERY_SCAN} attempt records
-   *     were written to the endpoint's partition since then
+   * @throws IllegalArgumentException ("since: ...") when it is in the future, as for {@link #replay}, or
+   *     more than {@link #MAX_RECOVERY_SCAN} attempt records were written to the endpoint's partition
+   *     since then
    * @throws org.apache.kafka.common.KafkaException when Kafka cannot be reached or the write fails
    */
   public synchronized Recovery recover(Subscription subscription, Instant since) {
     requireEnabled(subscription);
+    if (since.isAfter(clock.instant())) {
+      throw new IllegalArgumentException("since: " + since + " is in the future");
+    }
     String id = subscription.getId();
     Map<String, DeliveryAttempt> last = new LinkedHashMap<>();
     String attemptsTopic = config.topics().attempts().name();
