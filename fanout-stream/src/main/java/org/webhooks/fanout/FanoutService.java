@@ -96,7 +96,8 @@ public final class FanoutService implements Service {
 
   /**
    * @return the Kafka Streams properties of this service: {@link KafkaClients#common} plus application
-   *     id, exactly_once_v2, commit interval, poll time, state dir, transaction timeout, the producer's
+   *     id, exactly_once_v2, commit interval, poll time, state dir, stream threads
+   *     ({@link WebhooksConfig#fanoutThreads}), transaction timeout, the producer's
    *     record limit ({@link KafkaClients#maxRecordBytes}, unless a Kafka property sets it) and failing
    *     exception handlers (nothing is skipped silently: undecodable events are dead-lettered by the topology
    *     itself, everything else fails the thread, which is replaced and reprocesses from the last commit)
@@ -109,6 +110,8 @@ public final class FanoutService implements Service {
     p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, COMMIT_INTERVAL_MS);
     p.put(StreamsConfig.POLL_MS_CONFIG, POLL_MS);
     p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toAbsolutePath().toString());
+    // one thread per stream task at most does work: more threads than call-events partitions idle
+    p.putIfAbsent(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.fanoutThreads());
     p.put(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), TRANSACTION_TIMEOUT_MS);
     // Static membership (Kafka Streams appends the thread index): a restarted instance takes its
     // tasks back at once; and a short session, so a killed one's tasks move within about 10 s.

@@ -44,9 +44,13 @@ class FanoutServiceTest {
         .isEqualTo(LogAndFailProcessingExceptionHandler.class);
     assertThat(p.get(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG))
         .isEqualTo(DefaultProductionExceptionHandler.class);
+    assertThat(p.get(StreamsConfig.NUM_STREAM_THREADS_CONFIG)).isEqualTo(config.fanoutThreads());
     // Accepted by Kafka Streams as a whole.
     StreamsConfig parsed = new StreamsConfig(p);
     assertThat(parsed.getString(StreamsConfig.PROCESSING_GUARANTEE_CONFIG)).isEqualTo("exactly_once_v2");
+    // WEBHOOKS_FANOUT_THREADS sets the stream threads of the process
+    assertThat(new StreamsConfig(FanoutService.streamsProperties(config.with(Setting.FANOUT_THREADS, "3"), stateDir))
+        .getInt(StreamsConfig.NUM_STREAM_THREADS_CONFIG)).isEqualTo(3);
   }
 
   @Test

@@ -35,7 +35,7 @@ final class CommandSettings {
       Map.entry("up", EnumSet.allOf(Setting.class)),
       Map.entry("demo", EnumSet.allOf(Setting.class)),
       Map.entry("bench", EnumSet.allOf(Setting.class)),
-      Map.entry("fanout-stream", union(CONNECT, TOPICS, SERVICE)),
+      Map.entry("fanout-stream", union(CONNECT, TOPICS, SERVICE, EnumSet.of(Setting.FANOUT_THREADS))),
       Map.entry("delivery-worker", union(CONNECT, TOPICS, SERVICE, WORKER)),
       Map.entry("retry-scheduler", union(CONNECT, TOPICS, SERVICE)),
       Map.entry("delivery-stats", union(CONNECT, TOPICS, SERVICE, STATS, SECRETS)),

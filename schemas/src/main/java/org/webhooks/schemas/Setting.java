@@ -25,6 +25,7 @@ public enum Setting {
   MAX_IN_FLIGHT("512", "Delivery requests in flight per worker, all endpoints together."),
   MAX_IN_FLIGHT_PER_ENDPOINT("32", "Delivery requests in flight per subscription."),
   WORKER_LOOPS("", "Owner loops of each delivery-worker process, each with its own consumer, transactional producer and event loops, sharing the in-flight cap; empty = one per two cores, at least one."),
+  FANOUT_THREADS("", "Stream threads of each fanout-stream process, each taking its share of the call-events partitions; empty = one per two cores, at least one."),
   CIRCUIT_THRESHOLD("10", "Consecutive failed attempts after which an endpoint's circuit opens (0 = never)."),
   CIRCUIT_PROBE_DELAY("30s", "How long an open circuit parks an endpoint's tasks before one request probes it."),
   MAX_EVENT_BYTES("1048576", "Largest event, in bytes of the JSON body a receiver gets: publish refuses a larger line, the fanout dead-letters a larger event."),

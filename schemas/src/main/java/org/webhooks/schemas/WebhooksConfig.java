@@ -193,6 +193,18 @@ public record WebhooksConfig(Map<Setting, String> values, Map<String, String> ka
     return intSetting(Setting.WORKER_LOOPS, 1, 256);
   }
 
+  /**
+   * @return Kafka Streams threads per fanout-stream process: the setting, or when it is empty one per
+   *     two cores of this machine ({@link Runtime#availableProcessors()}), at least one
+   * @throws SettingException naming the flag and variable when set to something else than 1-256
+   */
+  public int fanoutThreads() {
+    if (get(Setting.FANOUT_THREADS).isBlank()) {
+      return perTwoCores();
+    }
+    return intSetting(Setting.FANOUT_THREADS, 1, 256);
+  }
+
   /** @return one per two cores of this machine, at least one */
   static int perTwoCores() {
     return Math.max(1, Runtime.getRuntime().availableProcessors() / 2);

@@ -246,6 +246,15 @@ class WebhooksConfigTest {
   }
 
   @Test
+  void fanoutThreadsDefaultToOnePerTwoCoresAndAreRefusedOutOfRangeNamingTheFlag() {
+    WebhooksConfig defaults = WebhooksConfig.defaults();
+    assertThat(defaults.fanoutThreads()).isEqualTo(Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
+    assertThat(defaults.with(Setting.FANOUT_THREADS, "3").fanoutThreads()).isEqualTo(3);
+    assertThatThrownBy(() -> defaults.with(Setting.FANOUT_THREADS, "0").fanoutThreads())
+        .isInstanceOf(SettingException.class).hasMessageContaining("WEBHOOKS_FANOUT_THREADS");
+  }
+
+  @Test
   void workerLoopsDefaultToOnePerTwoCoresAndAreRefusedOutOfRangeNamingTheFlag() {
     WebhooksConfig defaults = WebhooksConfig.defaults();
     assertThat(defaults.workerLoops()).isEqualTo(Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
