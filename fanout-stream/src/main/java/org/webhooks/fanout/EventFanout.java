@@ -115,6 +115,7 @@ final class EventFanout implements Processor<byte[], byte[], String, Object> {
   private ProcessorContext<String, Object> context;
   private KeyValueStore<String, byte[]> store;
   private final DecodedSubscriptions decoded = new DecodedSubscriptions();
+  private final LiveCommitPolicy liveCommits = new LiveCommitPolicy();
 
   EventFanout(String topic, String subscriptionsTopic, EventReader reader, Deserializer<Subscription> subscriptions,
       SubscriptionMatcher matcher, Clock clock, FanoutMetrics metrics, int maxEventBytes) {
@@ -165,8 +166,19 @@ final class EventFanout implements Processor<byte[], byte[], String, Object> {
     }
   }
 
+  /**
+   * Fans the event out, then asks for a commit when the event is live ({@link LiveCommitPolicy}):
+   * Kafka Streams commits after the records in hand.
+   */
   @Override
   public void process(Record<byte[], byte[]> record) {
+    fanOut(record);
+    if (liveCommits.askAfter(record.timestamp(), clock.millis())) {
+      context.commit();
+    }
+  }
+
+  private void fanOut(Record<byte[], byte[]> record) {
     metrics.eventIn();
     Incoming event;
     try {
