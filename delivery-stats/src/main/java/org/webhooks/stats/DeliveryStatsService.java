@@ -107,7 +107,8 @@ public final class DeliveryStatsService implements Service {
 
   /**
    * @return the Kafka Streams properties: {@link KafkaClients#common} plus application id,
-   *     exactly_once_v2, commit interval, poll time, state dir, {@code application.server} when
+   *     exactly_once_v2, commit interval, poll time, state dir, the stores' memory bound
+   *     ({@link BoundedRocksDbMemory}), {@code application.server} when
    *     {@code self} is given, transaction timeout, static membership with a 10 s session, and failing
    *     exception handlers (undecodable attempts are dead-lettered by the topology; anything else fails
    *     the thread, which is replaced and reprocesses from the last commit)
@@ -119,6 +120,7 @@ public final class DeliveryStatsService implements Service {
     p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, COMMIT_INTERVAL_MS);
     p.put(StreamsConfig.POLL_MS_CONFIG, POLL_MS);
     p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toAbsolutePath().toString());
+    p.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDbMemory.class);
     if (self != null) {
       p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
     }

@@ -249,7 +249,7 @@ public final class EmbeddedRegistry implements AutoCloseable {
                                   Path log) {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder builder = new ProcessBuilder(List.of(java,
-                "-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-Xmx96m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-Dquarkus.http.host=" + Ports.HOST,
                 "-Dquarkus.http.port=" + httpPort,
                 // 3.0.9 never opens the management interface, but pin it anyway so it cannot claim port 9000.
