@@ -1,10 +1,13 @@
 package org.webhooks.bench;
 
+import com.carrotsearch.hppc.LongLongHashMap;
+import com.google.common.hash.HashFunction;
+import com.google.common.hash.Hashing;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
-import java.util.Map;
 import java.util.Set;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -29,10 +32,17 @@ final class BenchReceiver implements AutoCloseable {
   /** Path of the plain HTTP client's requests that measure the ceiling. */
   static final String BASELINE_PATH = "/baseline";
 
+  private static final HashFunction KEY_HASH = Hashing.murmur3_128();
+
   private final Vertx vertx;
   private final HttpServer server;
-  /** Receipt time, epoch ms, by path + '|' + webhook-id. */
-  private final Map<String, Long> receipts = new ConcurrentHashMap<>();
+  /**
+   * Receipt time, epoch ms, by a 64-bit hash of path + '|' + webhook-id; guarded by itself. Hashes
+   * rather than strings keep a million receipts within a few MiB of the JVM whose memory the bench
+   * reports; two of a million keys share a hash with a probability of about 3e-8, which would show
+   * as one duplicate and one missing delivery.
+   */
+  private final LongLongHashMap receipts = new LongLongHashMap();
   private final AtomicLong duplicates = new AtomicLong();
   private final AtomicLong failedRequests = new AtomicLong();
   private volatile Set<String> failingPaths = Set.of();
@@ -93,7 +103,9 @@ final class BenchReceiver implements AutoCloseable {
 
   /** @return distinct (webhook-id, path) pairs received on {@code /hooks/*} */
   int deliveries() {
-    return receipts.size();
+    synchronized (receipts) {
+      return receipts.size();
+    }
   }
 
   /** @return repeated successful (webhook-id, path) receipts, which at-least-once delivery allows */
@@ -107,7 +119,10 @@ final class BenchReceiver implements AutoCloseable {
    * @return when that delivery first arrived, epoch ms, or null if it never did
    */
   Long receivedAtMs(String path, String webhookId) {
-    return receipts.get(key(path, webhookId));
+    long key = key(path, webhookId);
+    synchronized (receipts) {
+      return receipts.containsKey(key) ? receipts.get(key) : null;
+    }
   }
 
   /** @return epoch ms of the earliest first-receipt on {@code /hooks/*} */
@@ -135,7 +150,9 @@ final class BenchReceiver implements AutoCloseable {
    * requests to come. Failing paths stay as they are.
    */
   void reset() {
-    receipts.clear();
+    synchronized (receipts) {
+      receipts.clear();
+    }
     duplicates.set(0);
     failedRequests.set(0);
     firstReceiptMs.set(Long.MAX_VALUE);
@@ -163,7 +180,16 @@ final class BenchReceiver implements AutoCloseable {
           return;
         }
         String id = request.getHeader(WebhookSignature.ID_HEADER);
-        if (id != null && receipts.putIfAbsent(key(path, id), now) == null) {
+        boolean first;
+        if (id == null) {
+          first = false;
+        } else {
+          long key = key(path, id);
+          synchronized (receipts) {
+            first = receipts.putIfAbsent(key, now);
+          }
+        }
+        if (first) {
           firstReceiptMs.accumulateAndGet(now, Math::min);
           lastReceiptMs.accumulateAndGet(now, Math::max);
         } else {
@@ -179,8 +205,8 @@ final class BenchReceiver implements AutoCloseable {
     });
   }
 
-  private static String key(String path, String webhookId) {
-    return path + '|' + webhookId;
+  private static long key(String path, String webhookId) {
+    return KEY_HASH.hashString(path + '|' + webhookId, StandardCharsets.UTF_8).asLong();
   }
 
   @Override
