@@ -115,7 +115,7 @@ final class EventFanout implements Processor<byte[], byte[], String, Object> {
   private ProcessorContext<String, Object> context;
   private KeyValueStore<String, byte[]> store;
   private final DecodedSubscriptions decoded = new DecodedSubscriptions();
-  private final LiveCommitPolicy liveCommits = new LiveCommitPolicy();
+  private LiveCommitPolicy liveCommits;
 
   EventFanout(String topic, String subscriptionsTopic, EventReader reader, Deserializer<Subscription> subscriptions,
       SubscriptionMatcher matcher, Clock clock, FanoutMetrics metrics, int maxEventBytes) {
@@ -134,6 +134,7 @@ final class EventFanout implements Processor<byte[], byte[], String, Object> {
   public void init(ProcessorContext<String, Object> context) {
     this.context = context;
     this.store = context.getStateStore(FanoutTopology.SUBSCRIPTION_STORE);
+    this.liveCommits = new LiveCommitPolicy(new StreamThreadCommitTime(context.metrics()::metrics));
   }
 
   private static String abbreviate(String id) {
