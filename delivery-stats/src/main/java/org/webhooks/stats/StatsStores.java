@@ -64,12 +64,12 @@ public final class StatsStores {
 
   /** @param retention {@code WEBHOOKS_ATTEMPT_RETENTION} */
   static StoreBuilder<WindowStore<String, byte[]>> attemptsBySubscription(Duration retention) {
-    return index(ATTEMPTS_BY_SUBSCRIPTION, retention);
+    return index(ATTEMPTS_BY_SUBSCRIPTION, retention).withCachingEnabled();
   }
 
   /** @param retention {@code WEBHOOKS_ATTEMPT_RETENTION} */
   static StoreBuilder<WindowStore<String, byte[]>> attemptsByEvent(Duration retention) {
-    return index(ATTEMPTS_BY_EVENT, retention);
+    return index(ATTEMPTS_BY_EVENT, retention).withCachingEnabled();
   }
 
   /** @param retention {@code WEBHOOKS_ATTEMPT_RETENTION} */
@@ -93,6 +93,10 @@ public final class StatsStores {
         Serdes.ByteArray()).withCachingEnabled();
   }
 
+  // The attempts of one busy endpoint (or one event's deliveries) that start in the same millisecond
+  // share an entry, rewritten whole by each append: the cache makes those appends between two commits
+  // one store write and one changelog record, where each had been one carrying the whole list so far.
+  // The attempt ids and the verdicts are one entry per key, which a cache would only copy.
   private static StoreBuilder<WindowStore<String, byte[]>> index(String name, Duration retention) {
     return Stores.windowStoreBuilder(Stores.persistentWindowStore(name, retention, INDEX_SLOT, false),
         Serdes.String(), Serdes.ByteArray()).withCachingDisabled();

@@ -249,6 +249,10 @@ public final class EmbeddedRegistry implements AutoCloseable {
                                   Path log) {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder builder = new ProcessBuilder(List.of(java,
+                // The schemas live in the registry's heap (its KafkaSQL storage is an in-memory database
+                // fed from the journal topic): 96 MiB hold this platform's dozen schemas many times over,
+                // about 60 MB of schema text at most. No exit on running out of heap: a registry that
+                // filled its heap would then fail again while replaying its journal at every restart.
                 "-Xmx96m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-Dquarkus.http.host=" + Ports.HOST,
                 "-Dquarkus.http.port=" + httpPort,
