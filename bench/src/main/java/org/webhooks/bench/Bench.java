@@ -289,6 +289,10 @@ public final class Bench {
       report.put("deliveries_per_second", format(perSecond));
       report.put("warm_up", Durations.format(options.warmUp()));
       report.put("latency_deliveries", latencies.all().getTotalCount());
+      if (latencies.all().getTotalCount() == 0 && delivered > 0) {
+        LOG.warn("bench: every event was published within the --warm-up of {}, so no latency is measured: "
+            + "publish for longer (more --events) or give a shorter --warm-up", Durations.format(options.warmUp()));
+      }
       putPercentiles(report, "latency", latencies.all(), true);
       report.put("cpu_ms_per_delivery", format3(pipelineCpu / 1e6 / Math.max(1, delivered)));
       putStageCpu(report, cpu, delivered);

@@ -92,8 +92,8 @@ final class BenchCommand implements Callable<Integer> {
     Duration warm = warmUp == null ? Bench.Options.defaultWarmUp(rate) : duration("--warm-up", warmUp);
     Bench.Options options = new Bench.Options(events, subscriptions, rate, waitSeconds, seed, failingShare, failFor,
         warm, warmUpEvents, backlog);
-    WebhooksConfig settings = Bench.withRetryDefaults(SettingsOptions.resolve(spec), SettingsOptions.given(spec),
-        failingShare);
+    WebhooksConfig settings = Bench.withRetryDefaults(ThrowawaySecretsKey.ifUnset(SettingsOptions.resolve(spec)),
+        SettingsOptions.given(spec), failingShare);
     return Bench.run(options, settings, spec.commandLine().getOut(), spec.commandLine().getErr());
   }
 
@@ -111,7 +111,8 @@ final class BenchCommand implements Callable<Integer> {
     }
     Path dataDir = Files.createTempDirectory("webhooks-bench-");
     try {
-      StatsQueryBench.run(SettingsOptions.resolve(spec).with(Setting.DATA_DIR, dataDir.toString()), dataDir,
+      StatsQueryBench.run(ThrowawaySecretsKey.ifUnset(SettingsOptions.resolve(spec))
+              .with(Setting.DATA_DIR, dataDir.toString()), dataDir,
           attempts, queries).forEach((k, v) -> out.println(k + ": " + v));
       out.flush();
       return 0;

@@ -7,12 +7,10 @@ import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -59,13 +57,7 @@ final class DemoCommand implements Callable<Integer> {
     WebhooksConfig config = SettingsOptions.resolve(spec).with(Setting.DATA_DIR, dataDir.toString());
     String allowed = config.get(Setting.ALLOWED_TARGETS);
     config = config.with(Setting.ALLOWED_TARGETS, allowed.isBlank() ? "127.0.0.1" : allowed + ",127.0.0.1");
-    if (config.get(Setting.SECRETS_KEY).isBlank()) {
-      // the demo's data dir and its secrets go with it: a key of its own, rather than one generated
-      // into that dir with a warning meant for stacks that last
-      byte[] key = new byte[32];
-      new SecureRandom().nextBytes(key);
-      config = config.with(Setting.SECRETS_KEY, Base64.getEncoder().encodeToString(key));
-    }
+    config = ThrowawaySecretsKey.ifUnset(config);
     Map<String, JsonNode> examples = loadExamples();
 
     try (ServiceHost host = new ServiceHost(); DemoReceiver receiver = DemoReceiver.start(Clock.systemUTC())) {

@@ -101,6 +101,8 @@ public final class SubscriptionFilter {
       .setOptions(OPTIONS)
       .build();
 
+  private static final FilterPatterns PATTERNS = new FilterPatterns(OPTIONS);
+
   private final String expression;
   private final long cost;
   private final CelRuntime.Program program;
@@ -119,7 +121,8 @@ public final class SubscriptionFilter {
    * @throws InvalidFilterException saying why it cannot be used: too long, a syntax or type error with
    *     its position ({@code at 1:12: ...}, line and column counted from 1, also given by
    *     {@link InvalidFilterException#line()} and {@link InvalidFilterException#column()}), a result
-   *     that is not a boolean, or an estimated cost above {@link #MAX_COST}
+   *     that is not a boolean, a constant regular expression that does not compile (see
+   *     {@link FilterPatterns}), or an estimated cost above {@link #MAX_COST}
    */
   public static SubscriptionFilter compile(String expression) {
     if (expression == null || expression.isBlank()) {
@@ -135,6 +138,7 @@ public final class SubscriptionFilter {
     } catch (CelValidationException e) {
       throw invalid(e);
     }
+    PATTERNS.check(ast);
     long cost = FilterCost.estimate(ast.getExpr());
     if (cost > MAX_COST) {
       throw new InvalidFilterException("is too expensive to run on every event: estimated cost " + cost

@@ -182,4 +182,23 @@ class SubscriptionFilterTest {
   void blankIsRefused() {
     assertThatThrownBy(() -> SubscriptionFilter.compile(" ")).hasMessage("is empty");
   }
+
+  @Test
+  void aConstantRegularExpressionThatDoesNotCompileIsRefusedWithItsPosition() {
+    assertThatThrownBy(() -> SubscriptionFilter.compile("event_type == 'call.completed'\n  && data.outcome.matches('(')"))
+        .isInstanceOfSatisfying(SubscriptionFilter.InvalidFilterException.class, e -> {
+          assertThat(e).hasMessageStartingWith("at 2:27: the regular expression '(' is not valid: ");
+          assertThat(e.line()).isEqualTo(2);
+          assertThat(e.column()).isEqualTo(27);
+        });
+    assertThatThrownBy(() -> SubscriptionFilter.compile("matches(data.outcome, '[a-')"))
+        .hasMessageContaining("the regular expression '[a-' is not valid");
+  }
+
+  @Test
+  void validAndNonConstantRegularExpressionsAreAccepted() {
+    assertThat(SubscriptionFilter.compile("data.outcome.matches('^(resolved|escalated)$')")).isNotNull();
+    // a pattern read from the event can only be judged per event
+    assertThat(SubscriptionFilter.compile("data.outcome.matches(data.agent_id)")).isNotNull();
+  }
 }
