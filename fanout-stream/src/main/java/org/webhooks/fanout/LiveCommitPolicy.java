@@ -53,7 +53,9 @@ final class LiveCommitPolicy {
    *     gap from {@code nowMs}
    */
   boolean askAfter(long publishedMs, long nowMs) {
-    if (nowMs - publishedMs >= LIVE_EVENT_MS || nowMs - lastAskedMs < gapMs()) {
+    long sinceAsked = nowMs - lastAskedMs;
+    // the commit time (a metric read) is only needed once the least gap has passed, not per event
+    if (nowMs - publishedMs >= LIVE_EVENT_MS || sinceAsked < MIN_GAP_MS || sinceAsked < gapMs()) {
       return false;
     }
     lastAskedMs = nowMs;

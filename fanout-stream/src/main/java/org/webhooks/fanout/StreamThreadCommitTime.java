@@ -39,7 +39,7 @@ final class StreamThreadCommitTime implements DoubleSupplier {
     if (!current.equals(threadName)) {
       threadName = current;
       metric = find(current);
-      if (metric == null) {
+      if (metric == null && current.contains("StreamThread")) {
         LOG.warn("no {} {} metric for thread {}: live events ask for a commit every {} ms whatever commits cost",
             GROUP, NAME, current, LiveCommitPolicy.MIN_GAP_MS);
       }
