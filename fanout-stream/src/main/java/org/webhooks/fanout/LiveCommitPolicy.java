@@ -21,15 +21,24 @@ import java.util.function.DoubleSupplier;
  *       An event already that late loses little by one more interval.</li>
  * </ul>
  *
+ * <p>The live threshold is also where a thread short of CPU settles: it commits live until it
+ * lags that much, then at the interval until it has caught up. With 200 ms a cold JVM (the JIT
+ * taking both cores) held the fanout at about 200 ms behind; with 25 ms it stays about 25 ms
+ * behind, and a warm one is a few ms behind either way.
+ *
  * <p>Measured with {@code ./webhooks bench --rate 1000 --subscriptions 1 --warm-up-events 60000}
- * (docs/benchmarks.md): publish-to-receipt p50 12 ms and p99 72 ms, against 63 ms and 117 ms with the
+ * (docs/benchmarks.md): publish-to-receipt p50 10 ms and p99 46 ms, against 63 ms and 117 ms with the
  * interval alone.
  * Not thread-safe: one instance per stream task, used by its stream thread.
  */
 final class LiveCommitPolicy {
 
-  /** An event published less than this long before it is processed is live, ms. */
-  static final long LIVE_EVENT_MS = 2L * FanoutService.COMMIT_INTERVAL_MS;
+  /**
+   * An event published less than this long before it is processed is live, ms. Above the worst
+   * lag of a caught-up thread (about 20 ms at 1,000 events/s), below what a thread short of CPU
+   * would be kept at (see the class comment).
+   */
+  static final long LIVE_EVENT_MS = 25;
   /** Least time between two commits asked for live events, ms. */
   static final long MIN_GAP_MS = 20;
   /** The gap is at least this many times the average commit time. */

@@ -55,7 +55,7 @@ class LiveCommitPolicyTest {
     LiveCommitPolicy policy = new LiveCommitPolicy(() -> 15);
 
     assertThat(policy.askAfter(NOW, NOW)).isTrue();
-    assertThat(policy.askAfter(NOW + 30, NOW + 59)).isFalse();
-    assertThat(policy.askAfter(NOW + 30, NOW + 60)).isTrue();
+    assertThat(policy.askAfter(NOW + 50, NOW + 59)).isFalse();
+    assertThat(policy.askAfter(NOW + 50, NOW + 60)).isTrue();
   }
 }
