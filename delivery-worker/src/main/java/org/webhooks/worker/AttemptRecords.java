@@ -119,6 +119,25 @@ final class AttemptRecords {
   }
 
   /**
+   * @return the {@code webhook-dead-letters} record of a task parked by an open circuit for longer
+   *     than it may wait: kind EXHAUSTED, the task as received, the attempts made before it was
+   *     parked ({@code attempt} names the one it was still to make), with their status and error
+   */
+  static DeadLetter expired(DeliveryTask task, String reason, Instant now) {
+    return DeadLetter.newBuilder()
+        .setKind(DeadLetterKind.EXHAUSTED)
+        .setReason(reason)
+        .setDeadLetteredAt(now)
+        .setTask(task)
+        .setAttempts(task.getAttempt() - 1)
+        .setFirstAttemptAt(task.getFirstAttemptAt())
+        .setLastAttemptAt(null)
+        .setLastStatus(task.getLastStatus())
+        .setLastError(task.getLastError())
+        .build();
+  }
+
+  /**
    * @return the {@code webhook-dead-letters} record of a delivery record that cannot be read: kind
    *     UNDECODABLE, its raw bytes and where it was
    */

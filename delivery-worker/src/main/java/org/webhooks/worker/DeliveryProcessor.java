@@ -26,6 +26,7 @@ import org.webhooks.runtime.LoopContext;
 import org.webhooks.runtime.Received;
 import org.webhooks.runtime.RecordProcessor;
 import org.webhooks.schemas.Durations;
+import org.webhooks.schemas.RetrySchedule;
 import org.webhooks.schemas.SchemaRegistryClient;
 import org.webhooks.schemas.WebhookSignature;
 import org.webhooks.data.SubscriptionRules;
@@ -52,7 +53,10 @@ import org.webhooks.schemas.avro.Subscription;
  *   <li>failure without: a final attempt record and an EXHAUSTED dead letter;</li>
  *   <li>410 Gone: a final attempt record, and the subscription written back disabled;</li>
  *   <li>circuit open: the task parked in the first non-zero tier, attempt number unchanged, with a
- *       DEFERRED attempt record;</li>
+ *       DEFERRED attempt record; once the retry schedule's span ({@link RetrySchedule#span}) has
+ *       passed since the task was created, a final DEFERRED attempt record and an EXHAUSTED dead
+ *       letter instead, so that an endpoint that stays down does not keep its deliveries (and their
+ *       DEFERRED records, one per task per park tier delay) for ever;</li>
  *   <li>subscription disabled or deleted: a CANCELLED attempt record, nothing sent;</li>
  *   <li>subscription record unreadable (for example encrypted with a secrets key this worker lacks):
  *       a final OTHER attempt record and an EXHAUSTED dead letter saying why, nothing sent.</li>
@@ -77,6 +81,8 @@ final class DeliveryProcessor implements RecordProcessor<PendingDelivery> {
   private final CircuitBreaker circuits;
   /** Where open circuits park tasks: the first non-zero tier; null when there is none. */
   private final Duration parkTier;
+  /** How long after its creation a task may still be parked: the retry schedule's span. */
+  private final Duration parkedAtMost;
   private final int maxInFlight;
   /** Signs on the owner thread, keeping each secret's key set up between requests. */
   private final WebhookSignature.Signer signer = new WebhookSignature.Signer();
@@ -91,10 +97,12 @@ final class DeliveryProcessor implements RecordProcessor<PendingDelivery> {
   /**
    * @param parkTier where open circuits park tasks, or null when the schedule has no non-zero tier
    *     (the circuit breaker is then off)
+   * @param parkedAtMost how long after its creation a task may still be parked; past it, a task the
+   *     circuit would park is dead-lettered
    */
   DeliveryProcessor(LoopContext loop, WorkerOutputs outputs, SubscriptionView view, EndpointClient endpoints,
       WorkerMetrics.Loop gauges, RetryPlanner planner, CircuitBreaker circuits, Duration parkTier,
-      int maxInFlight, int maxInFlightPerEndpoint) {
+      Duration parkedAtMost, int maxInFlight, int maxInFlightPerEndpoint) {
     this.loop = loop;
     this.outputs = outputs;
     this.clock = loop.clock();
@@ -105,6 +113,7 @@ final class DeliveryProcessor implements RecordProcessor<PendingDelivery> {
     this.planner = planner;
     this.circuits = parkTier == null ? CircuitBreaker.disabled() : circuits;
     this.parkTier = parkTier;
+    this.parkedAtMost = parkedAtMost;
     this.maxInFlight = maxInFlight;
     this.gate = new EndpointGate<>(maxInFlight, maxInFlightPerEndpoint, PendingDelivery::subscriptionId, clock,
         this::rateLimitOf);
@@ -359,9 +368,16 @@ final class DeliveryProcessor implements RecordProcessor<PendingDelivery> {
     }
   }
 
-  /** Writes {@code task} to the park tier, its attempt not made, with a DEFERRED attempt record. */
+  /**
+   * Writes {@code task} to the park tier, its attempt not made, with a DEFERRED attempt record; or,
+   * when it has waited the retry schedule's span since it was created, dead-letters it.
+   */
   private void park(DeliveryTask task, String url) {
     Instant now = clock.instant();
+    if (!now.isBefore(task.getCreatedAt().plus(parkedAtMost))) {
+      expire(task, url, now);
+      return;
+    }
     Instant dueAt = now.plus(parkTier);
     loop.send(outputs.waiting(AttemptRecords.parked(task, dueAt), parkTier));
     AttemptResult deferred = AttemptResult.notSent(AttemptOutcome.DEFERRED, "circuit open after "
@@ -370,6 +386,20 @@ final class DeliveryProcessor implements RecordProcessor<PendingDelivery> {
     loop.send(outputs.attempt(AttemptRecords.attempt(task, url, now, deferred, false, dueAt,
         outputs.tierTopic(parkTier))));
     metrics.attempt(deferred, false);
+  }
+
+  /** Dead-letters a task whose circuit is still open after it has waited as long as a delivery may. */
+  private void expire(DeliveryTask task, String url, Instant now) {
+    String why = "circuit open after " + circuits.consecutiveFailures(task.getSubscriptionId())
+        + " consecutive failed attempts; not delivered within the retry schedule's "
+        + Durations.format(parkedAtMost) + " since the task was created at " + task.getCreatedAt();
+    AttemptResult deferred = AttemptResult.notSent(AttemptOutcome.DEFERRED, why);
+    loop.send(outputs.attempt(AttemptRecords.attempt(task, url, now, deferred, true)));
+    loop.send(outputs.deadLetter(task.getSubscriptionId(), AttemptRecords.expired(task, why, now)));
+    metrics.attempt(deferred, false);
+    metrics.deadLetter();
+    LOG.warn("delivery {} of event {} to subscription {} dead-lettered: {}", task.getDeliveryId(),
+        task.getEventId(), task.getSubscriptionId(), why);
   }
 
   /** Writes the final attempt record of a task settled without a request. */

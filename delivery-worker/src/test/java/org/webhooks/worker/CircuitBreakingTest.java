@@ -15,6 +15,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.webhooks.schemas.Setting;
 import org.webhooks.schemas.avro.AttemptOutcome;
+import org.webhooks.schemas.avro.DeadLetter;
+import org.webhooks.schemas.avro.DeadLetterKind;
 import org.webhooks.schemas.avro.DeliveryAttempt;
 import org.webhooks.schemas.avro.DeliveryTask;
 import org.webhooks.schemas.avro.Subscription;
@@ -96,6 +98,54 @@ class CircuitBreakingTest {
       await().atMost(WAIT).untilAsserted(() -> assertThat(f.attemptsOf(parked)).hasSize(1));
       assertThat(f.attemptsOf(parked).get(0).getOutcome()).isEqualTo(AttemptOutcome.DEFERRED);
       assertThat(receiver.received("/down")).hasSize(2);
+    }
+  }
+
+  /**
+   * A task parked again and again while its endpoint stays down is dead-lettered once the retry
+   * schedule's span has passed since it was created, with a final DEFERRED attempt record, instead of
+   * being parked for ever; nothing is sent to the endpoint meanwhile.
+   */
+  @Test
+  void aTaskParkedForLongerThanTheScheduleSpanIsDeadLettered() throws Exception {
+    MutableClock clock = new MutableClock(Instant.now().truncatedTo(ChronoUnit.SECONDS));
+    Map<Setting, String> settings = Map.of(Setting.RETRY_SCHEDULE, "1h", Setting.CIRCUIT_THRESHOLD, "1",
+        Setting.CIRCUIT_PROBE_DELAY, "5h", Setting.PARTITIONS, "1");
+    try (WorkerFixture f = WorkerFixture.create(settings); Receiver receiver = Receiver.start(sequence)) {
+      receiver.answer("/down", new Receiver.Status(500, "down"));
+      f.startWorker(clock);
+      Subscription sub = f.subscribe(receiver.url("/down"));
+      DeliveryTask failing = f.deliver(sub, clock.instant());
+      await().atMost(WAIT).untilAsserted(() -> assertThat(f.attemptsOf(failing)).hasSize(1));
+      DeliveryTask task = f.deliver(sub, clock.instant());
+      await().atMost(WAIT).untilAsserted(() -> assertThat(f.attemptsOf(task)).hasSize(1));
+      assertThat(f.attemptsOf(task).get(0).getOutcome()).isEqualTo(AttemptOutcome.DEFERRED);
+      DeliveryTask parked = f.read(f.topics().retry(Duration.ofHours(1))).stream()
+          .filter(t -> t.getDeliveryId().equals(task.getDeliveryId())).findFirst().orElseThrow();
+
+      // back from the park tier within the span (created less than 1 h ago on the worker's clock): parked again
+      clock.advance(Duration.ofMinutes(30));
+      f.forward(parked);
+      await().atMost(WAIT).untilAsserted(() -> assertThat(f.attemptsOf(task)).hasSize(2));
+      assertThat(f.attemptsOf(task).get(1).getOutcome()).isEqualTo(AttemptOutcome.DEFERRED);
+      assertThat(f.attemptsOf(task).get(1).getFinal$()).isFalse();
+      assertThat(f.deadLettersOf(task)).isEmpty();
+
+      // back again once the span has passed: dead-lettered
+      clock.advance(Duration.ofMinutes(40));
+      f.forward(parked);
+      await().atMost(WAIT).untilAsserted(() -> assertThat(f.deadLettersOf(task)).hasSize(1));
+      DeadLetter dl = f.deadLettersOf(task).get(0);
+      assertThat(dl.getKind()).isEqualTo(DeadLetterKind.EXHAUSTED);
+      assertThat(dl.getAttempts()).isZero();
+      assertThat(dl.getReason()).contains("circuit open").contains("1h since the task was created");
+      List<DeliveryAttempt> attempts = f.attemptsOf(task);
+      assertThat(attempts).hasSize(3);
+      assertThat(attempts.get(2).getOutcome()).isEqualTo(AttemptOutcome.DEFERRED);
+      assertThat(attempts.get(2).getFinal$()).isTrue();
+      assertThat(f.read(f.topics().retry(Duration.ofHours(1))))
+          .filteredOn(t -> t.getDeliveryId().equals(task.getDeliveryId())).hasSize(2);
+      assertThat(receiver.received("/down")).hasSize(1);
     }
   }
 

@@ -149,6 +149,11 @@ final class WorkerFixture implements AutoCloseable {
     return deliver(s, Instant.now());
   }
 
+  /** Writes {@code task} to {@code webhook-deliveries} as it is, as the retry scheduler forwards a due task. */
+  void forward(DeliveryTask task) {
+    send(topics.deliveries(), task.getSubscriptionId(), task);
+  }
+
   /** Writes a task for {@code s} that is due at {@code dueAt}. */
   DeliveryTask deliver(Subscription s, Instant dueAt) {
     String eventId = "evt_" + UUID.randomUUID();

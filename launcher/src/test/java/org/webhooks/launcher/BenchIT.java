@@ -105,10 +105,11 @@ class BenchIT {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
 
-    // one of two endpoints fails for 2 s; a schedule and probe delay of 1-2 s keep the run short
+    // one of two endpoints fails for 2 s; a schedule and probe delay of 1-2 s keep the run short (the last
+    // delay only lengthens the span within which a task parked by the open circuit must be delivered)
     int exit = Webhooks.run(new PrintWriter(out, true), new PrintWriter(err, true),
         "bench", "--events", "100", "--subscriptions", "2", "--failing-share", "0.5", "--failing-for", "2s",
-        "--retry-schedule", "1s,2s,2s,2s,2s,2s", "--circuit-probe-delay", "1s");
+        "--retry-schedule", "1s,2s,2s,2s,2s,2s,30s", "--circuit-probe-delay", "1s");
 
     assertThat(exit).as("exit code; stderr: %s", err).isZero();
     Map<String, String> report = parse(out.toString());
@@ -118,7 +119,7 @@ class BenchIT {
     assertThat(report).containsEntry("deliveries_expected", "200").containsEntry("deliveries", "200")
         .containsEntry("missing", "0").containsEntry("duplicates", "0")
         .containsEntry("failing_subscriptions", "1").containsEntry("failing_for", "2s")
-        .containsEntry("retry_schedule", "1s,2s,2s,2s,2s,2s").containsEntry("circuit_probe_delay", "1s")
+        .containsEntry("retry_schedule", "1s,2s,2s,2s,2s,2s,30s").containsEntry("circuit_probe_delay", "1s")
         .containsEntry("healthy_deliveries", "100");
     // every request the failing endpoint answered 500 is a failed attempt; each failed attempt's retry,
     // and each task parked by the open circuit, waited in a tier and was forwarded once

@@ -66,6 +66,19 @@ public record RetrySchedule(List<Duration> delays) {
     return tiers.isEmpty() ? Optional.empty() : Optional.of(tiers.get(tiers.size() - 1));
   }
 
+  /**
+   * @return the delays added up: how long after its first attempt a delivery that keeps failing is
+   *     dead-lettered, the time its attempts take aside; also how long a delivery parked by an open
+   *     circuit is kept, from its creation ({@link Duration#ZERO} without retries)
+   */
+  public Duration span() {
+    Duration total = Duration.ZERO;
+    for (Duration d : delays) {
+      total = total.plus(d);
+    }
+    return total;
+  }
+
   /** @return the shortest non-zero tier, where open-circuit tasks are parked. */
   public Optional<Duration> firstNonZeroTier() {
     return tiers().stream().filter(d -> !d.isZero()).findFirst();

@@ -17,10 +17,16 @@ class RetryScheduleTest {
     assertThat(Setting.RETRY_SCHEDULE.defaultValue()).isEqualTo("0s,1m,5m,15m,1h,2h,4h,8h,8h");
     assertThat(DEFAULT.maxAttempts()).isEqualTo(10);
 
-    Duration lastAfterFirst = DEFAULT.delays().stream().reduce(Duration.ZERO, Duration::plus);
+    Duration lastAfterFirst = DEFAULT.span();
 
     assertThat(lastAfterFirst).isEqualTo(Duration.ofHours(23).plusMinutes(21));
     assertThat(lastAfterFirst).isLessThan(Duration.ofHours(24));
+  }
+
+  @Test
+  void a_schedule_without_retries_spans_nothing() {
+    assertThat(RetrySchedule.parse("").span()).isEqualTo(Duration.ZERO);
+    assertThat(RetrySchedule.parse("0s,0s").span()).isEqualTo(Duration.ZERO);
   }
 
   @Test
