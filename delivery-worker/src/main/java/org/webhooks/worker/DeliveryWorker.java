@@ -151,7 +151,8 @@ public final class DeliveryWorker implements Service {
       TransactionalLoop<PendingDelivery> loop = new TransactionalLoop<>(clients.get(i),
           i == 0 ? settings : settings.named(NAME + "-" + i), clock,
           ctx -> new DeliveryProcessor(ctx, outputs, v, e, metrics.addLoop(ctx.counters()),
-              new RetryPlanner(topics.schedule()), circuits, parkTier, topics.schedule().span(), maxInFlight, config.maxInFlightPerEndpoint()));
+              new RetryPlanner(topics.schedule()), circuits, parkTier, topics.schedule().span(), maxInFlight,
+              config.maxInFlightPerEndpoint()));
       created.add(loop);
     }
     loops = List.copyOf(created);
