@@ -99,7 +99,8 @@ final class ProcessHttpServer implements AutoCloseable {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     Router router = Router.router(vertx);
     router.get("/health").blockingHandler(ctx -> health(ctx, services, broker, config.registryUrl(), http));
-    // a scrape reads consumer lag with the admin client (network calls of up to seconds): off the event loop
+    // a scrape renders every meter of every service (a few hundred series): off the event loop, which also
+    // serves /health; consumer lag is read in the background (ConsumerLag), so no scrape waits for the broker
     router.get("/metrics").blockingHandler(ctx -> ctx.response()
         .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
         .end(registry.scrape()));
