@@ -28,7 +28,8 @@ import org.webhooks.schemas.avro.OperationalEventType;
  * each once: the state that says an event was emitted is written in the same transaction as the event.
  *
  * <ul>
- *   <li>on each attempt: message.attempt.exhausted for a final failed attempt; endpoint.disabled for a
+ *   <li>on each attempt: message.attempt.exhausted for a final failed attempt (or a final deferred one:
+ *       dead-lettered while the circuit stayed open); endpoint.disabled for a
  *       final 410 Gone (the worker disabled the subscription); then the endpoint is judged. Attempts that
  *       delivered an operational event count for none of this but a 410: no alert comes of an alert;
  *   <li>every {@link AlertPolicy#evaluationInterval()} of wall-clock time (a punctuation that reads the
@@ -102,7 +103,8 @@ final class EndpointHealthTracker implements Processor<String, DecodedAttempt, S
       }
     } else {
       h.apply(a, policy.slotMs(), policy.window().toMillis());
-      if (a.getFinal$() && AttemptOutcomes.isFailure(a.getOutcome())) {
+      // a final DEFERRED record is a delivery dead-lettered while its circuit stayed open: exhausted too
+      if (a.getFinal$() && (AttemptOutcomes.isFailure(a.getOutcome()) || a.getOutcome() == AttemptOutcome.DEFERRED)) {
         emit(OperationalEvents.exhausted(a, now), timestamp);
       }
     }

@@ -387,6 +387,20 @@ class StatsTopologyTest {
   }
 
   @Test
+  void aDeliveryDeadLetteredWhileItsCircuitStayedOpenIsExhausted() {
+    Instant t = clock.instant().minusSeconds(30);
+    pipe(attempt("acct_a", "sub_1", "evt_1", "call.completed", AttemptOutcome.DEFERRED, null, 0, t, 2, false));
+    assertThat(events.isEmpty()).as("a parked delivery is not exhausted").isTrue();
+
+    pipe(attempt("acct_a", "sub_1", "evt_1", "call.completed", AttemptOutcome.DEFERRED, null, 0, t.plusSeconds(1), 2,
+        true));
+    List<OperationalEvent> out = events.readValuesToList();
+    assertThat(out).extracting(OperationalEvent::getEventType)
+        .containsExactly(OperationalEventType.MESSAGE_ATTEMPT_EXHAUSTED);
+    assertThat(out.get(0).getMessageEventId()).isEqualTo("evt_1");
+  }
+
+  @Test
   void aCircuitOpenLongerThanTheSettingMakesTheEndpointFailingAtTheNextEvaluation() {
     Instant opened = clock.instant();
     pipe(attempt("acct_a", "sub_1", "evt_1", AttemptOutcome.DEFERRED, null, 0, opened));

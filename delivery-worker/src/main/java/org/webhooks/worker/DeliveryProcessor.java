@@ -53,10 +53,12 @@ import org.webhooks.schemas.avro.Subscription;
  *   <li>failure without: a final attempt record and an EXHAUSTED dead letter;</li>
  *   <li>410 Gone: a final attempt record, and the subscription written back disabled;</li>
  *   <li>circuit open: the task parked in the first non-zero tier, attempt number unchanged, with a
- *       DEFERRED attempt record; once the retry schedule's span ({@link RetrySchedule#span}) has
- *       passed since the task was created, a final DEFERRED attempt record and an EXHAUSTED dead
- *       letter instead, so that an endpoint that stays down does not keep its deliveries (and their
- *       DEFERRED records, one per task per park tier delay) for ever;</li>
+ *       DEFERRED attempt record; once the retry schedule's span ({@link RetrySchedule#span}), a
+ *       probe delay and a park tier have passed since the task was created, a final DEFERRED attempt
+ *       record and an EXHAUSTED dead letter instead, so that an endpoint that stays down does not
+ *       keep its deliveries (and their DEFERRED records, one per task per park tier delay) for ever,
+ *       while one that recovers within the span still gets them; a task of a subscription deleted or
+ *       disabled meanwhile is not parked but cancelled (below);</li>
  *   <li>subscription disabled or deleted: a CANCELLED attempt record, nothing sent;</li>
  *   <li>subscription record unreadable (for example encrypted with a secrets key this worker lacks):
  *       a final OTHER attempt record and an EXHAUSTED dead letter saying why, nothing sent.</li>
@@ -81,7 +83,7 @@ final class DeliveryProcessor implements RecordProcessor<PendingDelivery> {
   private final CircuitBreaker circuits;
   /** Where open circuits park tasks: the first non-zero tier; null when there is none. */
   private final Duration parkTier;
-  /** How long after its creation a task may still be parked: the retry schedule's span. */
+  /** How long after its creation a task may still be parked. */
   private final Duration parkedAtMost;
   private final int maxInFlight;
   /** Signs on the owner thread, keeping each secret's key set up between requests. */
@@ -145,8 +147,13 @@ final class DeliveryProcessor implements RecordProcessor<PendingDelivery> {
     }
     Instant now = clock.instant();
     if (circuits.parks(task.getSubscriptionId(), now)) {
-      park(task, "");
-      return Received.finished();
+      // a subscription deleted or disabled since its circuit opened gets its tasks cancelled, not parked:
+      // they go the way of every task (a miss in the view is confirmed before it means deleted)
+      Optional<Subscription> sub = view.find(task.getSubscriptionId());
+      if (sub.isPresent() && sub.get().getEnabled()) {
+        park(task, sub.get().getUrl());
+        return Received.finished();
+      }
     }
     PendingDelivery p = new PendingDelivery(new TopicPartition(r.topic(), r.partition()), r.offset(), task);
     if (task.getDueAt().isAfter(now)) {
@@ -391,8 +398,9 @@ final class DeliveryProcessor implements RecordProcessor<PendingDelivery> {
   /** Dead-letters a task whose circuit is still open after it has waited as long as a delivery may. */
   private void expire(DeliveryTask task, String url, Instant now) {
     String why = "circuit open after " + circuits.consecutiveFailures(task.getSubscriptionId())
-        + " consecutive failed attempts; not delivered within the retry schedule's "
-        + Durations.format(parkedAtMost) + " since the task was created at " + task.getCreatedAt();
+        + " consecutive failed attempts; not delivered within " + Durations.format(parkedAtMost)
+        + " (the retry schedule, a probe delay and a park tier) since the task was created at "
+        + task.getCreatedAt();
     AttemptResult deferred = AttemptResult.notSent(AttemptOutcome.DEFERRED, why);
     loop.send(outputs.attempt(AttemptRecords.attempt(task, url, now, deferred, true)));
     loop.send(outputs.deadLetter(task.getSubscriptionId(), AttemptRecords.expired(task, why, now)));

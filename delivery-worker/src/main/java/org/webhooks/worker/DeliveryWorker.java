@@ -141,6 +141,10 @@ public final class DeliveryWorker implements Service {
       throw new IllegalStateException("delivery worker cannot start: " + e.getMessage(), e);
     }
     Duration parkTier = topics.schedule().firstNonZeroTier().orElse(null);
+    // An endpoint that recovers within the schedule's span is probed within a probe delay, and its parked
+    // tasks are back within a park tier after that: only then may a parked task be given up.
+    Duration parkedAtMost = parkTier == null ? Duration.ZERO
+        : topics.schedule().span().plus(config.circuitProbeDelay()).plus(parkTier);
     TransactionalLoop.Settings settings = new TransactionalLoop.Settings(NAME, List.of(topics.deliveries().name()),
         maxInFlight * UNFINISHED_PER_IN_FLIGHT, CLOSE_GRACE);
     SubscriptionView v = view;
@@ -151,7 +155,7 @@ public final class DeliveryWorker implements Service {
       TransactionalLoop<PendingDelivery> loop = new TransactionalLoop<>(clients.get(i),
           i == 0 ? settings : settings.named(NAME + "-" + i), clock,
           ctx -> new DeliveryProcessor(ctx, outputs, v, e, metrics.addLoop(ctx.counters()),
-              new RetryPlanner(topics.schedule()), circuits, parkTier, topics.schedule().span(), maxInFlight,
+              new RetryPlanner(topics.schedule()), circuits, parkTier, parkedAtMost, maxInFlight,
               config.maxInFlightPerEndpoint()));
       created.add(loop);
     }

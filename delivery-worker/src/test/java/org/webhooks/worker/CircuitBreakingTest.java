@@ -103,14 +103,15 @@ class CircuitBreakingTest {
 
   /**
    * A task parked again and again while its endpoint stays down is dead-lettered once the retry
-   * schedule's span has passed since it was created, with a final DEFERRED attempt record, instead of
-   * being parked for ever; nothing is sent to the endpoint meanwhile.
+   * schedule's span, a probe delay and a park tier (1 h + 2 h + 1 h) have passed since it was created,
+   * with a final DEFERRED attempt record, instead of being parked for ever; nothing but the probe is
+   * sent to the endpoint meanwhile.
    */
   @Test
-  void aTaskParkedForLongerThanTheScheduleSpanIsDeadLettered() throws Exception {
+  void aTaskParkedForLongerThanTheScheduleAllowsIsDeadLettered() throws Exception {
     MutableClock clock = new MutableClock(Instant.now().truncatedTo(ChronoUnit.SECONDS));
     Map<Setting, String> settings = Map.of(Setting.RETRY_SCHEDULE, "1h", Setting.CIRCUIT_THRESHOLD, "1",
-        Setting.CIRCUIT_PROBE_DELAY, "5h", Setting.PARTITIONS, "1");
+        Setting.CIRCUIT_PROBE_DELAY, "2h", Setting.PARTITIONS, "1");
     try (WorkerFixture f = WorkerFixture.create(settings); Receiver receiver = Receiver.start(sequence)) {
       receiver.answer("/down", new Receiver.Status(500, "down"));
       f.startWorker(clock);
@@ -120,31 +121,105 @@ class CircuitBreakingTest {
       DeliveryTask task = f.deliver(sub, clock.instant());
       await().atMost(WAIT).untilAsserted(() -> assertThat(f.attemptsOf(task)).hasSize(1));
       assertThat(f.attemptsOf(task).get(0).getOutcome()).isEqualTo(AttemptOutcome.DEFERRED);
+      assertThat(f.attemptsOf(task).get(0).getUrl()).isEqualTo(receiver.url("/down"));
       DeliveryTask parked = f.read(f.topics().retry(Duration.ofHours(1))).stream()
           .filter(t -> t.getDeliveryId().equals(task.getDeliveryId())).findFirst().orElseThrow();
 
-      // back from the park tier within the span (created less than 1 h ago on the worker's clock): parked again
-      clock.advance(Duration.ofMinutes(30));
+      // past the span but not past the span, a probe delay and a park tier: parked again
+      clock.advance(Duration.ofMinutes(90));
       f.forward(parked);
       await().atMost(WAIT).untilAsserted(() -> assertThat(f.attemptsOf(task)).hasSize(2));
       assertThat(f.attemptsOf(task).get(1).getOutcome()).isEqualTo(AttemptOutcome.DEFERRED);
       assertThat(f.attemptsOf(task).get(1).getFinal$()).isFalse();
       assertThat(f.deadLettersOf(task)).isEmpty();
 
-      // back again once the span has passed: dead-lettered
+      // the probe, 2 h 10 min in, fails: the circuit is open until 4 h 10 min
       clock.advance(Duration.ofMinutes(40));
+      DeliveryTask probe = f.deliver(sub, clock.instant());
+      await().atMost(WAIT).untilAsserted(() -> assertThat(f.attemptsOf(probe)).hasSize(1));
+      assertThat(f.attemptsOf(probe).get(0).getOutcome()).isEqualTo(AttemptOutcome.HTTP_ERROR);
+
+      // back again at 4 h 5 min, the circuit still open: dead-lettered
+      clock.advance(Duration.ofMinutes(115));
       f.forward(parked);
       await().atMost(WAIT).untilAsserted(() -> assertThat(f.deadLettersOf(task)).hasSize(1));
       DeadLetter dl = f.deadLettersOf(task).get(0);
       assertThat(dl.getKind()).isEqualTo(DeadLetterKind.EXHAUSTED);
       assertThat(dl.getAttempts()).isZero();
-      assertThat(dl.getReason()).contains("circuit open").contains("1h since the task was created");
+      assertThat(dl.getReason()).contains("circuit open").contains("not delivered within 4h");
       List<DeliveryAttempt> attempts = f.attemptsOf(task);
       assertThat(attempts).hasSize(3);
       assertThat(attempts.get(2).getOutcome()).isEqualTo(AttemptOutcome.DEFERRED);
       assertThat(attempts.get(2).getFinal$()).isTrue();
       assertThat(f.read(f.topics().retry(Duration.ofHours(1))))
           .filteredOn(t -> t.getDeliveryId().equals(task.getDeliveryId())).hasSize(2);
+      assertThat(receiver.received("/down")).hasSize(2);
+    }
+  }
+
+  /**
+   * A probe delay longer than the whole schedule (30 min against 1 min) does not give up the tasks
+   * parked meanwhile: the endpoint, back before the first probe, gets them once the probe has closed
+   * the circuit.
+   */
+  @Test
+  void aProbeDelayLongerThanTheScheduleStillDeliversTheParkedTasks() throws Exception {
+    MutableClock clock = new MutableClock(Instant.now().truncatedTo(ChronoUnit.SECONDS));
+    Map<Setting, String> settings = Map.of(Setting.RETRY_SCHEDULE, "1m", Setting.CIRCUIT_THRESHOLD, "1",
+        Setting.CIRCUIT_PROBE_DELAY, "30m", Setting.PARTITIONS, "1");
+    try (WorkerFixture f = WorkerFixture.create(settings); Receiver receiver = Receiver.start(sequence)) {
+      receiver.answer("/flaky", new Receiver.Status(500, "down"));
+      f.startWorker(clock);
+      Subscription sub = f.subscribe(receiver.url("/flaky"));
+      DeliveryTask failing = f.deliver(sub, clock.instant());
+      await().atMost(WAIT).untilAsserted(() -> assertThat(f.attemptsOf(failing)).hasSize(1));
+      DeliveryTask task = f.deliver(sub, clock.instant());
+      await().atMost(WAIT).untilAsserted(() -> assertThat(f.attemptsOf(task)).hasSize(1));
+      DeliveryTask parked = f.read(f.topics().retry(Duration.ofMinutes(1))).stream()
+          .filter(t -> t.getDeliveryId().equals(task.getDeliveryId())).findFirst().orElseThrow();
+
+      clock.advance(Duration.ofMinutes(10));
+      f.forward(parked);
+      await().atMost(WAIT).untilAsserted(() -> assertThat(f.attemptsOf(task)).hasSize(2));
+      assertThat(f.attemptsOf(task).get(1).getOutcome()).isEqualTo(AttemptOutcome.DEFERRED);
+      assertThat(f.deadLettersOf(task)).isEmpty();
+
+      receiver.answer("/flaky", new Receiver.Status(200, "back"));
+      clock.advance(Duration.ofMinutes(21));
+      DeliveryTask probe = f.deliver(sub, clock.instant());
+      await().atMost(WAIT).untilAsserted(() -> assertThat(f.attemptsOf(probe)).hasSize(1));
+      assertThat(f.attemptsOf(probe).get(0).getOutcome()).isEqualTo(AttemptOutcome.SUCCEEDED);
+      f.forward(parked);
+      await().atMost(WAIT).untilAsserted(() -> assertThat(f.attemptsOf(task)).hasSize(3));
+      assertThat(f.attemptsOf(task).get(2).getOutcome()).isEqualTo(AttemptOutcome.SUCCEEDED);
+      assertThat(f.deadLettersOf(task)).isEmpty();
+    }
+  }
+
+  /** Tasks of a subscription deleted while its circuit is open are cancelled, not parked or dead-lettered. */
+  @Test
+  void aSubscriptionDeletedWhileItsCircuitIsOpenHasItsTasksCancelled() throws Exception {
+    MutableClock clock = new MutableClock(Instant.now().truncatedTo(ChronoUnit.SECONDS));
+    Map<Setting, String> settings = Map.of(Setting.RETRY_SCHEDULE, "1h", Setting.CIRCUIT_THRESHOLD, "1",
+        Setting.CIRCUIT_PROBE_DELAY, "2h", Setting.PARTITIONS, "1");
+    try (WorkerFixture f = WorkerFixture.create(settings); Receiver receiver = Receiver.start(sequence)) {
+      receiver.answer("/down", new Receiver.Status(500, "down"));
+      DeliveryWorker worker = f.startWorker(clock);
+      Subscription sub = f.subscribe(receiver.url("/down"));
+      DeliveryTask failing = f.deliver(sub, clock.instant());
+      await().atMost(WAIT).untilAsserted(() -> assertThat(f.attemptsOf(failing)).hasSize(1));
+      assertThat(worker.metrics().circuitsOpen()).isEqualTo(1);
+
+      f.delete(sub.getId());
+      assertThat(worker.awaitSubscriptionsRead(WAIT)).isTrue();
+      DeliveryTask task = f.deliver(sub, clock.instant());
+      await().atMost(WAIT).untilAsserted(() -> assertThat(f.attemptsOf(task)).hasSize(1));
+      DeliveryAttempt cancelled = f.attemptsOf(task).get(0);
+      assertThat(cancelled.getOutcome()).isEqualTo(AttemptOutcome.CANCELLED);
+      assertThat(cancelled.getFinal$()).isTrue();
+      assertThat(f.deadLettersOf(task)).isEmpty();
+      assertThat(f.read(f.topics().retry(Duration.ofHours(1))))
+          .noneMatch(t -> t.getDeliveryId().equals(task.getDeliveryId()));
       assertThat(receiver.received("/down")).hasSize(1);
     }
   }
