@@ -2,14 +2,20 @@ package org.webhooks.scheduler;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.KafkaException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.webhooks.runtime.LoopClients;
 import org.webhooks.runtime.TransactionalLoop;
 import org.webhooks.schemas.AvroSerde;
+import org.webhooks.schemas.KafkaClients;
 import org.webhooks.schemas.SchemaRegistryClient;
 import org.webhooks.schemas.Service;
 import org.webhooks.schemas.Topic;
@@ -43,6 +49,8 @@ public final class RetryScheduler implements Service {
   private Thread owner;
   private boolean started;
   private volatile boolean closed;
+  private static final Duration LIST_TIMEOUT = Duration.ofSeconds(10);
+
   /** True when the schedule has no non-zero delay: there is no tier to watch. */
   private volatile boolean idle;
 
@@ -82,7 +90,8 @@ public final class RetryScheduler implements Service {
       throw new IllegalStateException("no schema registry configured: set --registry-url / WEBHOOKS_REGISTRY_URL");
     }
     Topics topics = config.topics();
-    List<String> tiers = topics.retryTopics().stream().map(Topic::name).toList();
+    List<String> tiers = new ArrayList<>(topics.retryTopics().stream().map(Topic::name).toList());
+    tiers.addAll(formerTiers(topics, tiers));
     if (tiers.isEmpty()) {
       idle = true;
       LOG.info("retry scheduler {}: the retry schedule ({}) has no delayed tier; nothing to hold",
@@ -113,6 +122,34 @@ public final class RetryScheduler implements Service {
     owner.start();
     LOG.info("retry scheduler {} started: group {}, transactional id {}, tiers {}", config.instanceId(),
         clients.groupId(), clients.transactionalId(), String.join(", ", tiers));
+  }
+
+  /**
+   * Retry topics of this prefix that the schedule no longer has: a schedule changed while retries waited
+   * would otherwise leave them there. Each record holds its own due time, so any tier is read the same way.
+   *
+   * @param current the topics of the schedule's tiers
+   * @return the other existing retry topics; none when the broker cannot list them (logged)
+   */
+  private List<String> formerTiers(Topics topics, List<String> current) {
+    try (Admin admin = Admin.create(KafkaClients.common(config))) {
+      List<String> former = admin.listTopics().names().get(LIST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).stream()
+          .filter(name -> topics.tierOf(name).isPresent() && !current.contains(name))
+          .sorted()
+          .toList();
+      if (!former.isEmpty()) {
+        LOG.info("retry scheduler {}: also reading {}, retry tiers that the schedule ({}) no longer has, "
+            + "for the retries still waiting there", config.instanceId(), former, topics.schedule());
+      }
+      return former;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return List.of();
+    } catch (ExecutionException | TimeoutException | KafkaException e) {
+      LOG.warn("retry scheduler {}: cannot list the topics ({}); retries waiting in tiers the schedule no "
+          + "longer has stay there until the next start", config.instanceId(), e.toString());
+      return List.of();
+    }
   }
 
   /** @return true once it has joined its consumer group (at once when there is no tier), until close. */

@@ -110,6 +110,23 @@ class RetrySchedulerTest {
     assertThat(lateness.totalTime(TimeUnit.MILLISECONDS)).isEqualTo(5000);
   }
 
+  /** Retries written under a former schedule (a 1 h tier) are forwarded by a scheduler whose schedule lacks it. */
+  @Test
+  void retriesWaitingInATierTheScheduleNoLongerHasAreForwarded() throws Exception {
+    MutableClock clock = new MutableClock(Instant.now().truncatedTo(ChronoUnit.SECONDS));
+    WebhooksConfig former = config.with(Setting.RETRY_SCHEDULE, "1m,1h");
+    KafkaClients.ensureTopics(former);
+    byte[] dueNow = write(Duration.ofHours(1), "sub_a", clock.instant());
+    byte[] dueLater = write(Duration.ofHours(1), "sub_a", clock.instant().plusSeconds(30));
+
+    start(clock);
+    await().atMost(WAIT).untilAsserted(() -> assertThat(deliveries()).hasSize(1));
+    assertThat(deliveries().get(0).value()).isEqualTo(dueNow);
+    clock.advance(Duration.ofSeconds(30));
+    await().atMost(WAIT).untilAsserted(() -> assertThat(deliveries()).hasSize(2));
+    assertThat(deliveries().get(1).value()).isEqualTo(dueLater);
+  }
+
   @Test
   void aHeldPartitionStaysHeldAcrossARestart() throws Exception {
     MutableClock clock = new MutableClock(Instant.now().truncatedTo(ChronoUnit.SECONDS));

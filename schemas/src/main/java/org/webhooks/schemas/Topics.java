@@ -3,6 +3,7 @@ package org.webhooks.schemas;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.webhooks.schemas.avro.ApiKey;
 import org.webhooks.schemas.avro.CallEvent;
 import org.webhooks.schemas.avro.DeadLetter;
@@ -93,6 +94,25 @@ public final class Topics {
   /** @return the retry topic of one tier, e.g. {@code webhook-retry-5m}. */
   public Topic<DeliveryTask> retry(Duration tier) {
     return new Topic<>(prefix + "webhook-retry-" + Durations.format(tier), DeliveryTask.getClassSchema());
+  }
+
+  /**
+   * @param topicName any topic name
+   * @return the tier of a retry topic of this prefix, whatever the schedule (a tier a former schedule
+   *     had too), e.g. 5 minutes for {@code webhook-retry-5m}; empty for any other topic
+   */
+  public Optional<Duration> tierOf(String topicName) {
+    String start = prefix + "webhook-retry-";
+    if (!topicName.startsWith(start)) {
+      return Optional.empty();
+    }
+    String suffix = topicName.substring(start.length());
+    try {
+      Duration tier = Durations.parse(suffix);
+      return !tier.isZero() && Durations.format(tier).equals(suffix) ? Optional.of(tier) : Optional.empty();
+    } catch (IllegalArgumentException e) {
+      return Optional.empty();
+    }
   }
 
   /**

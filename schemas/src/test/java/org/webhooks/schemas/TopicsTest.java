@@ -29,6 +29,22 @@ class TopicsTest {
   }
 
   @Test
+  void a_retry_topic_of_the_prefix_names_its_tier_whatever_the_schedule() {
+    Topics topics = WebhooksConfig.defaults().with(Setting.TOPIC_PREFIX, "t1-").with(Setting.RETRY_SCHEDULE, "1m")
+        .topics();
+
+    assertThat(topics.tierOf("t1-webhook-retry-1m")).contains(Duration.ofMinutes(1));
+    assertThat(topics.tierOf("t1-webhook-retry-2h")).contains(Duration.ofHours(2));
+    assertThat(topics.tierOf("t1-webhook-retry-1500ms")).contains(Duration.ofMillis(1500));
+    assertThat(topics.tierOf("t2-webhook-retry-1m")).as("another prefix").isEmpty();
+    assertThat(topics.tierOf("webhook-retry-1m")).as("no prefix").isEmpty();
+    assertThat(topics.tierOf("t1-webhook-retry-60m")).as("not as the platform names it").isEmpty();
+    assertThat(topics.tierOf("t1-webhook-retry-0s")).isEmpty();
+    assertThat(topics.tierOf("t1-webhook-retry-soon")).isEmpty();
+    assertThat(topics.tierOf("t1-webhook-deliveries")).isEmpty();
+  }
+
+  @Test
   void a_zero_delay_retry_goes_back_to_the_deliveries_topic() {
     Topics topics = WebhooksConfig.defaults().topics();
 
