@@ -66,6 +66,12 @@ final class CircuitBreaker {
     return c.state == State.HALF_OPEN || now.isBefore(c.probeAt);
   }
 
+  /** @return true while a probe of {@code endpoint} is in flight (half-open): its outcome is not known yet */
+  boolean probing(String endpoint) {
+    Circuit c = circuits.get(endpoint);
+    return c != null && c.state == State.HALF_OPEN;
+  }
+
   /** Decides for a task about to be sent; a PROBE moves the circuit to half-open. */
   Admission admit(String endpoint, Instant now) {
     Circuit c = circuits.get(endpoint);

@@ -377,11 +377,13 @@ final class DeliveryProcessor implements RecordProcessor<PendingDelivery> {
 
   /**
    * Writes {@code task} to the park tier, its attempt not made, with a DEFERRED attempt record; or,
-   * when it has waited the retry schedule's span since it was created, dead-letters it.
+   * when it has waited as long as a task may and no probe is in flight, dead-letters it.
    */
   private void park(DeliveryTask task, String url) {
     Instant now = clock.instant();
-    if (!now.isBefore(task.getCreatedAt().plus(parkedAtMost))) {
+    // given up only while the endpoint is known to be down: with a probe in flight, the task is parked once
+    // more and comes back after the probe's outcome
+    if (!now.isBefore(task.getCreatedAt().plus(parkedAtMost)) && !circuits.probing(task.getSubscriptionId())) {
       expire(task, url, now);
       return;
     }

@@ -34,10 +34,13 @@ class CircuitBreakerTest {
     }
     Instant due = T0.plusSeconds(30);
     assertThat(breaker.parks("a", due)).isFalse();
+    assertThat(breaker.probing("a")).isFalse();
     assertThat(breaker.admit("a", due)).isEqualTo(CircuitBreaker.Admission.PROBE);
+    assertThat(breaker.probing("a")).isTrue();
     assertThat(breaker.admit("a", due)).isEqualTo(CircuitBreaker.Admission.PARK);
     assertThat(breaker.parks("a", due)).isTrue();
     assertThat(breaker.failed("a", due)).isTrue();
+    assertThat(breaker.probing("a")).isFalse();
     assertThat(breaker.probeAt("a")).isEqualTo(due.plusSeconds(30));
     assertThat(breaker.admit("a", due.plusSeconds(30))).isEqualTo(CircuitBreaker.Admission.PROBE);
     breaker.succeeded("a");

@@ -196,6 +196,43 @@ class CircuitBreakingTest {
     }
   }
 
+  /**
+   * A task past its time comes back while a probe is in flight: the endpoint may be back, so the task is
+   * parked once more rather than dead-lettered.
+   */
+  @Test
+  void aTaskPastItsTimeIsParkedAgainWhileAProbeIsInFlight() throws Exception {
+    MutableClock clock = new MutableClock(Instant.now().truncatedTo(ChronoUnit.SECONDS));
+    Map<Setting, String> settings = Map.of(Setting.RETRY_SCHEDULE, "1h", Setting.CIRCUIT_THRESHOLD, "1",
+        Setting.CIRCUIT_PROBE_DELAY, "2h", Setting.PARTITIONS, "1", Setting.HTTP_TIMEOUT, "5m");
+    try (WorkerFixture f = WorkerFixture.create(settings); Receiver receiver = Receiver.start(sequence)) {
+      receiver.answer("/down", new Receiver.Status(500, "down"));
+      f.startWorker(clock);
+      Subscription sub = f.subscribe(receiver.url("/down"));
+      DeliveryTask failing = f.deliver(sub, clock.instant());
+      await().atMost(WAIT).untilAsserted(() -> assertThat(f.attemptsOf(failing)).hasSize(1));
+      DeliveryTask task = f.deliver(sub, clock.instant());
+      await().atMost(WAIT).untilAsserted(() -> assertThat(f.attemptsOf(task)).hasSize(1));
+      DeliveryTask parked = f.read(f.topics().retry(Duration.ofHours(1))).stream()
+          .filter(t -> t.getDeliveryId().equals(task.getDeliveryId())).findFirst().orElseThrow();
+
+      // the probe, 2 h 10 min in, hangs: it stays in flight
+      receiver.answer("/down", new Receiver.Hold());
+      clock.advance(Duration.ofMinutes(130));
+      DeliveryTask probe = f.deliver(sub, clock.instant());
+      await().atMost(WAIT).until(() -> receiver.received("/down").size() == 2);
+
+      // 5 h in, past the 4 h a task may wait: parked again, not given up
+      clock.advance(Duration.ofMinutes(170));
+      f.forward(parked);
+      await().atMost(WAIT).untilAsserted(() -> assertThat(f.attemptsOf(task)).hasSize(2));
+      assertThat(f.attemptsOf(task).get(1).getOutcome()).isEqualTo(AttemptOutcome.DEFERRED);
+      assertThat(f.attemptsOf(task).get(1).getFinal$()).isFalse();
+      assertThat(f.deadLettersOf(task)).isEmpty();
+      assertThat(f.attemptsOf(probe)).as("the probe is still in flight").isEmpty();
+    }
+  }
+
   /** Tasks of a subscription deleted while its circuit is open are cancelled, not parked or dead-lettered. */
   @Test
   void aSubscriptionDeletedWhileItsCircuitIsOpenHasItsTasksCancelled() throws Exception {
