@@ -116,14 +116,10 @@ class CircuitBreakingTest {
       receiver.answer("/down", new Receiver.Status(500, "down"));
       f.startWorker(clock);
       Subscription sub = f.subscribe(receiver.url("/down"));
-      DeliveryTask failing = f.deliver(sub, clock.instant());
-      await().atMost(WAIT).untilAsserted(() -> assertThat(f.attemptsOf(failing)).hasSize(1));
-      DeliveryTask task = f.deliver(sub, clock.instant());
-      await().atMost(WAIT).untilAsserted(() -> assertThat(f.attemptsOf(task)).hasSize(1));
+      DeliveryTask task = openTheCircuitAndPark(f, sub, clock);
       assertThat(f.attemptsOf(task).get(0).getOutcome()).isEqualTo(AttemptOutcome.DEFERRED);
       assertThat(f.attemptsOf(task).get(0).getUrl()).isEqualTo(receiver.url("/down"));
-      DeliveryTask parked = f.read(f.topics().retry(Duration.ofHours(1))).stream()
-          .filter(t -> t.getDeliveryId().equals(task.getDeliveryId())).findFirst().orElseThrow();
+      DeliveryTask parked = parkedRecordOf(f, task, Duration.ofHours(1));
 
       // past the span but not past the span, a probe delay and a park tier: parked again
       clock.advance(Duration.ofMinutes(90));
@@ -171,12 +167,8 @@ class CircuitBreakingTest {
       receiver.answer("/flaky", new Receiver.Status(500, "down"));
       f.startWorker(clock);
       Subscription sub = f.subscribe(receiver.url("/flaky"));
-      DeliveryTask failing = f.deliver(sub, clock.instant());
-      await().atMost(WAIT).untilAsserted(() -> assertThat(f.attemptsOf(failing)).hasSize(1));
-      DeliveryTask task = f.deliver(sub, clock.instant());
-      await().atMost(WAIT).untilAsserted(() -> assertThat(f.attemptsOf(task)).hasSize(1));
-      DeliveryTask parked = f.read(f.topics().retry(Duration.ofMinutes(1))).stream()
-          .filter(t -> t.getDeliveryId().equals(task.getDeliveryId())).findFirst().orElseThrow();
+      DeliveryTask task = openTheCircuitAndPark(f, sub, clock);
+      DeliveryTask parked = parkedRecordOf(f, task, Duration.ofMinutes(1));
 
       clock.advance(Duration.ofMinutes(10));
       f.forward(parked);
@@ -209,12 +201,8 @@ class CircuitBreakingTest {
       receiver.answer("/down", new Receiver.Status(500, "down"));
       f.startWorker(clock);
       Subscription sub = f.subscribe(receiver.url("/down"));
-      DeliveryTask failing = f.deliver(sub, clock.instant());
-      await().atMost(WAIT).untilAsserted(() -> assertThat(f.attemptsOf(failing)).hasSize(1));
-      DeliveryTask task = f.deliver(sub, clock.instant());
-      await().atMost(WAIT).untilAsserted(() -> assertThat(f.attemptsOf(task)).hasSize(1));
-      DeliveryTask parked = f.read(f.topics().retry(Duration.ofHours(1))).stream()
-          .filter(t -> t.getDeliveryId().equals(task.getDeliveryId())).findFirst().orElseThrow();
+      DeliveryTask task = openTheCircuitAndPark(f, sub, clock);
+      DeliveryTask parked = parkedRecordOf(f, task, Duration.ofHours(1));
 
       // the probe, 2 h 10 min in, hangs: it stays in flight
       receiver.answer("/down", new Receiver.Hold());
@@ -304,5 +292,25 @@ class CircuitBreakingTest {
       assertThat(f.read(f.topics().retry(Duration.ofHours(1)))).hasSize(40);
       assertThat(new String(receiver.received("/ok").get(0).body(), StandardCharsets.UTF_8)).contains("event_id");
     }
+  }
+
+  /**
+   * Opens the circuit of {@code sub} (threshold 1) with a failed attempt, then delivers a task that the
+   * open circuit parks.
+   *
+   * @return the parked task, once its DEFERRED attempt record is written
+   */
+  private static DeliveryTask openTheCircuitAndPark(WorkerFixture f, Subscription sub, MutableClock clock) {
+    DeliveryTask failing = f.deliver(sub, clock.instant());
+    await().atMost(WAIT).untilAsserted(() -> assertThat(f.attemptsOf(failing)).hasSize(1));
+    DeliveryTask task = f.deliver(sub, clock.instant());
+    await().atMost(WAIT).untilAsserted(() -> assertThat(f.attemptsOf(task)).hasSize(1));
+    return task;
+  }
+
+  /** @return the record of {@code task} in the retry tier {@code tier}, as the scheduler would forward it */
+  private static DeliveryTask parkedRecordOf(WorkerFixture f, DeliveryTask task, Duration tier) {
+    return f.read(f.topics().retry(tier)).stream()
+        .filter(t -> t.getDeliveryId().equals(task.getDeliveryId())).findFirst().orElseThrow();
   }
 }

@@ -68,8 +68,8 @@ public record RetrySchedule(List<Duration> delays) {
 
   /**
    * @return the delays added up: how long after its first attempt a delivery that keeps failing is
-   *     dead-lettered, the time its attempts take aside; also how long a delivery parked by an open
-   *     circuit is kept, from its creation ({@link Duration#ZERO} without retries)
+   *     dead-lettered, the time its attempts take aside ({@link Duration#ZERO} without retries); the
+   *     worker keeps a delivery parked by an open circuit for this plus a probe delay and a park tier
    */
   public Duration span() {
     Duration total = Duration.ZERO;
