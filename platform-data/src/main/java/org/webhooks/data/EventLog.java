@@ -47,6 +47,13 @@ public final class EventLog implements AutoCloseable {
    * one partition are in time order but for producers whose clocks disagree.
    */
   static final Duration LOOKUP_SLACK = Duration.ofMinutes(1);
+  /**
+   * How many records in a row stamped past the slack end a read of a partition. One record is not
+   * enough: a producer whose clock runs ahead writes records stamped up to an hour later (the broker's
+   * {@code message.timestamp.after.max.ms}) among records of the right time, and
+   * {@code offsetsForTimes} for any earlier time leads to it.
+   */
+  static final int LATER_RUN = 1_000;
   /** Records read at most per partition for one lookup. */
   static final int LOOKUP_MAX_RECORDS = 10_000;
   private static final Duration POLL = Duration.ofMillis(200);
@@ -146,12 +153,12 @@ public final class EventLog implements AutoCloseable {
     c.seek(tp, offset);
     long end = c.endOffsets(List.of(tp)).get(tp);
     long wanted = ref.publishedAt().toEpochMilli();
-    long last = wanted + LOOKUP_SLACK.toMillis();
+    LaterRun later = new LaterRun(wanted + LOOKUP_SLACK.toMillis());
     int read = 0;
     while (c.position(tp) < end && read < LOOKUP_MAX_RECORDS) {
       for (ConsumerRecord<byte[], byte[]> r : c.poll(POLL)) {
         read++;
-        if (r.timestamp() > last) {
+        if (later.endsAt(r.timestamp())) {
           return null;
         }
         if (r.timestamp() == wanted) {
@@ -167,9 +174,9 @@ public final class EventLog implements AutoCloseable {
 
   /**
    * Reads {@code call-events} from {@code from} (or from the first record at or after {@code since})
-   * up to {@code until} (the first record after it, per partition), handing each decodable event
-   * published within [{@code since}, {@code until}] to {@code each}, and stops after
-   * {@code maxRecords} records.
+   * up to {@code ends}, handing each decodable event published within [{@code since}, {@code until}]
+   * to {@code each}, and stops after {@code maxRecords} records. A partition is left once
+   * {@link #LATER_RUN} records in a row are stamped more than {@link #LOOKUP_SLACK} after {@code until}.
    *
    * @param from where a previous call stopped ({@link ScanResult#next()}), or null to start at {@code since}
    * @param ends where to stop per partition ({@link #endOffsets}), fixed by the first call
@@ -190,6 +197,8 @@ public final class EventLog implements AutoCloseable {
     open.forEach(tp -> c.seek(tp, next.get(tp.partition())));
     long read = 0;
     boolean full = false;
+    Map<Integer, LaterRun> later = new HashMap<>();
+    open.forEach(tp -> later.put(tp.partition(), new LaterRun(until.toEpochMilli() + LOOKUP_SLACK.toMillis())));
     while (!full && !open.isEmpty()) {
       for (ConsumerRecord<byte[], byte[]> r : c.poll(POLL)) {
         long end = ends.get(r.partition());
@@ -201,7 +210,8 @@ public final class EventLog implements AutoCloseable {
           break;
         }
         read++;
-        next.put(r.partition(), r.offset() + 1);
+        // past the range for good: the partition is done, as if read to its end
+        next.put(r.partition(), later.get(r.partition()).endsAt(r.timestamp()) ? end : r.offset() + 1);
         if (r.timestamp() >= since.toEpochMilli() && r.timestamp() <= until.toEpochMilli()) {
           LoggedEvent e = decode(r);
           if (e != null) {
@@ -232,21 +242,20 @@ public final class EventLog implements AutoCloseable {
   }
 
   /**
-   * @return per partition of {@code call-events}, the offset of the first record published after
-   *     {@code until}, or the end offset when there is none
+   * Where a range read of {@code call-events} stops at the latest: the end offset of each partition
+   * now. Not the first record stamped after the range: a record stamped ahead by its producer's clock
+   * may come before records of the range ({@link #LATER_RUN}), so the scan itself decides where a
+   * partition's range ends.
+   *
+   * @return per partition of {@code call-events}, its end offset
+   * @throws org.apache.kafka.common.KafkaException when the broker cannot be reached
    */
-  public Map<Integer, Long> endOffsets(Instant until) {
+  public Map<Integer, Long> endOffsets() {
     String topic = config.topics().callEvents().name();
     List<TopicPartition> partitions = partitions(topic);
-    Map<TopicPartition, Long> at = new HashMap<>();
-    partitions.forEach(tp -> at.put(tp, until.toEpochMilli() + 1));
-    Map<TopicPartition, OffsetAndTimestamp> after = consumer().offsetsForTimes(at, Duration.ofSeconds(30));
     Map<TopicPartition, Long> end = consumer().endOffsets(partitions, Duration.ofSeconds(30));
     Map<Integer, Long> out = new HashMap<>();
-    for (TopicPartition tp : partitions) {
-      OffsetAndTimestamp o = after.get(tp);
-      out.put(tp.partition(), o == null ? end.get(tp) : o.offset());
-    }
+    partitions.forEach(tp -> out.put(tp.partition(), end.get(tp)));
     return out;
   }
 
@@ -308,6 +317,25 @@ public final class EventLog implements AutoCloseable {
   public void close() {
     if (consumer != null) {
       consumer.close(Duration.ofSeconds(5));
+    }
+  }
+
+  /**
+   * Counts the records in a row stamped after a bound (ms since the epoch), to end a read of a
+   * partition at the {@link #LATER_RUN}th.
+   */
+  private static final class LaterRun {
+    private final long bound;
+    private int run;
+
+    LaterRun(long bound) {
+      this.bound = bound;
+    }
+
+    /** @return true when the record stamped {@code timestamp} (ms) makes {@link #LATER_RUN} in a row */
+    boolean endsAt(long timestamp) {
+      run = timestamp > bound ? run + 1 : 0;
+      return run >= LATER_RUN;
     }
   }
 }

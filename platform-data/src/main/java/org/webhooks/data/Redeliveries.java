@@ -261,7 +261,7 @@ public final class Redeliveries implements AutoCloseable {
       if (since.isAfter(end)) {
         throw new IllegalArgumentException("since: " + since + " is after until " + end);
       }
-      ends = log.endOffsets(end);
+      ends = log.endOffsets();
     } else {
       if (!position.since().equals(since) || (until != null && !position.until().equals(until))) {
         throw new IllegalArgumentException("cursor: was given for another range than since " + since
