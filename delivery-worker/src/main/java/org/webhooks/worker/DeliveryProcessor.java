@@ -389,9 +389,11 @@ final class DeliveryProcessor implements RecordProcessor<PendingDelivery> {
     }
     Instant dueAt = now.plus(parkTier);
     loop.send(outputs.waiting(AttemptRecords.parked(task, dueAt), parkTier));
+    // while a probe is in flight its due time has passed: saying so beats naming a time gone by
+    String probe = circuits.probing(task.getSubscriptionId()) ? "a probe is in flight"
+        : "next probe at " + circuits.probeAt(task.getSubscriptionId());
     AttemptResult deferred = AttemptResult.notSent(AttemptOutcome.DEFERRED, "circuit open after "
-        + circuits.consecutiveFailures(task.getSubscriptionId()) + " consecutive failed attempts; next probe at "
-        + circuits.probeAt(task.getSubscriptionId()));
+        + circuits.consecutiveFailures(task.getSubscriptionId()) + " consecutive failed attempts; " + probe);
     loop.send(outputs.attempt(AttemptRecords.attempt(task, url, now, deferred, false, dueAt,
         outputs.tierTopic(parkTier))));
     metrics.attempt(deferred, false);

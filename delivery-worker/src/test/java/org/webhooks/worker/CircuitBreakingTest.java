@@ -203,6 +203,8 @@ class CircuitBreakingTest {
       Subscription sub = f.subscribe(receiver.url("/down"));
       DeliveryTask task = openTheCircuitAndPark(f, sub, clock);
       DeliveryTask parked = parkedRecordOf(f, task, Duration.ofHours(1));
+      assertThat(f.attemptsOf(task).get(0).getError())
+          .endsWith("; next probe at " + clock.instant().plus(Duration.ofHours(2)));
 
       // the probe, 2 h 10 min in, hangs: it stays in flight
       receiver.answer("/down", new Receiver.Hold());
@@ -216,6 +218,7 @@ class CircuitBreakingTest {
       await().atMost(WAIT).untilAsserted(() -> assertThat(f.attemptsOf(task)).hasSize(2));
       assertThat(f.attemptsOf(task).get(1).getOutcome()).isEqualTo(AttemptOutcome.DEFERRED);
       assertThat(f.attemptsOf(task).get(1).getFinal$()).isFalse();
+      assertThat(f.attemptsOf(task).get(1).getError()).endsWith("; a probe is in flight");
       assertThat(f.deadLettersOf(task)).isEmpty();
       assertThat(f.attemptsOf(probe)).as("the probe is still in flight").isEmpty();
     }
