@@ -3,6 +3,7 @@ package org.webhooks.data;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
@@ -243,15 +244,19 @@ public final class Redeliveries implements AutoCloseable {
    * @throws IllegalArgumentException naming {@code since}, {@code until}, {@code cursor} or {@code limit}
    *     when one is wrong
    */
-  public synchronized Replay replay(Subscription subscription, Instant since, Instant until, String cursor,
+  public synchronized Replay replay(Subscription subscription, Instant givenSince, Instant givenUntil, String cursor,
       int maxRecords) {
     requireEnabled(subscription);
     if (maxRecords < 1 || maxRecords > MAX_REPLAY_RECORDS) {
       throw new IllegalArgumentException("limit: must be 1.." + MAX_REPLAY_RECORDS + " records");
     }
-    Instant now = clock.instant();
+    // Kafka timestamps are milliseconds, and so is the cursor: a since given in finer units must still
+    // match the cursor of its own range on the next call
+    Instant since = givenSince.truncatedTo(ChronoUnit.MILLIS);
+    Instant until = givenUntil == null ? null : givenUntil.truncatedTo(ChronoUnit.MILLIS);
+    Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
     if (since.isAfter(now)) {
-      throw new IllegalArgumentException("since: " + since + " is in the future");
+      throw new IllegalArgumentException("since: " + givenSince + " is in the future");
     }
     ReplayCursor position = cursor == null ? null : ReplayCursor.decode(cursor);
     Instant end;
@@ -259,16 +264,18 @@ public final class Redeliveries implements AutoCloseable {
     if (position == null) {
       end = until == null || until.isAfter(now) ? now : until;
       if (since.isAfter(end)) {
-        throw new IllegalArgumentException("since: " + since + " is after until " + end);
+        throw new IllegalArgumentException("since: " + givenSince + " is after until " + end);
       }
       ends = log.endOffsets();
     } else {
-      if (!position.since().equals(since) || (until != null && !position.until().equals(until))) {
-        throw new IllegalArgumentException("cursor: was given for another range than since " + since
-            + (until == null ? "" : " and until " + until));
+      // an until after the cursor's is the same range: the first call ended a range in the future at its now
+      if (!position.since().equals(since) || (until != null && until.isBefore(position.until()))) {
+        throw new IllegalArgumentException("cursor: was given for another range than since " + givenSince
+            + (givenUntil == null ? "" : " and until " + givenUntil));
       }
       end = position.until();
       ends = position.ends();
+      requireWithin(position, log.endOffsets(), cursor);
     }
     SubscriptionFilter filter = null;
     String filterProblem = null;
@@ -304,6 +311,25 @@ public final class Redeliveries implements AutoCloseable {
     writer.write(tasks, List.of(), verdicts);
     String next = scan.complete() ? null : new ReplayCursor(since, end, scan.next(), ends).encode();
     return new Replay(since, end, scan.recordsRead(), tasks.size(), scan.complete(), next);
+  }
+
+  /**
+   * Refuses a cursor whose offsets are not of {@code call-events} as it is: a partition it does not have,
+   * or an end past the partition's end, which a read could never reach.
+   *
+   * @param current the end offset of each partition now ({@link EventLog#endOffsets()})
+   * @throws IllegalArgumentException naming {@code cursor}
+   */
+  private static void requireWithin(ReplayCursor position, Map<Integer, Long> current, String cursor) {
+    for (Map.Entry<Integer, Long> e : position.ends().entrySet()) {
+      Long partitionEnd = current.get(e.getKey());
+      long next = position.next().getOrDefault(e.getKey(), e.getValue());
+      if (partitionEnd == null || e.getValue() > partitionEnd || next < 0 || next > e.getValue()) {
+        throw new IllegalArgumentException("cursor: '" + cursor + "' is not a cursor a replay of call-events returned"
+            + (partitionEnd == null ? " (it has no partition " + e.getKey() + ")"
+                : " (partition " + e.getKey() + " ends at offset " + partitionEnd + ")"));
+      }
+    }
   }
 
   /** Where a replay goes on: the range, the next offset and the end offset of each partition. */

@@ -1,0 +1,75 @@
+package org.webhooks.data;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.Future;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.webhooks.embedded.EmbeddedStack;
+import org.webhooks.schemas.AvroSerde;
+import org.webhooks.schemas.CallEventJson;
+import org.webhooks.schemas.KafkaClients;
+import org.webhooks.schemas.SchemaRegistryClient;
+import org.webhooks.schemas.Setting;
+import org.webhooks.schemas.WebhooksConfig;
+import org.webhooks.schemas.avro.CallEvent;
+import org.webhooks.testing.TestStack;
+
+/** Call events written to {@code call-events} with chosen Kafka timestamps, on the shared test stack. */
+final class CallEventRecords {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private CallEventRecords() {}
+
+  /** @return a config of fresh topics of one partition on the shared broker and registry, created */
+  static WebhooksConfig freshTopics() {
+    EmbeddedStack stack = TestStack.shared();
+    WebhooksConfig config = WebhooksConfig.defaults()
+        .with(Setting.BOOTSTRAP_SERVERS, stack.bootstrapServers())
+        .with(Setting.REGISTRY_URL, stack.registryUrl())
+        .with(Setting.TOPIC_PREFIX, "t" + UUID.randomUUID() + "-")
+        .with(Setting.PARTITIONS, "1")
+        .with(Setting.RETRY_SCHEDULE, "");
+    KafkaClients.ensureTopics(config);
+    return config;
+  }
+
+  /** @return a call.completed event of acct_1 whose record carries {@code publishedAt} as its Kafka timestamp */
+  static ProducerRecord<String, CallEvent> stamped(String eventId, Instant publishedAt) {
+    ObjectNode envelope = JSON.createObjectNode()
+        .put("event_id", eventId)
+        .put("event_type", "call.completed")
+        .put("account_id", "acct_1")
+        .put("timestamp", publishedAt.toString());
+    envelope.putObject("data").put("call_id", "call_1");
+    CallEvent event = CallEventJson.parse(envelope, publishedAt);
+    return new ProducerRecord<>("", null, publishedAt.toEpochMilli(), "call_1", event);
+  }
+
+  /** Writes the records, in order, to partition 0 of {@code call-events}, and waits for each. */
+  static void publish(WebhooksConfig config, List<ProducerRecord<String, CallEvent>> records) throws Exception {
+    String topic = config.topics().callEvents().name();
+    AvroSerde<CallEvent> serde = new AvroSerde<>(new SchemaRegistryClient(config.registryUrl()),
+        CallEvent.getClassSchema());
+    Properties p = KafkaClients.common(config);
+    try (KafkaProducer<String, byte[]> producer =
+        new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+      List<Future<RecordMetadata>> sent = new ArrayList<>();
+      for (ProducerRecord<String, CallEvent> r : records) {
+        sent.add(producer.send(new ProducerRecord<>(topic, 0, r.timestamp(), r.key(), serde.serialize(topic, r.value()))));
+      }
+      for (Future<RecordMetadata> f : sent) {
+        f.get();
+      }
+    }
+  }
+}
