@@ -24,6 +24,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -45,6 +46,7 @@ import org.webhooks.data.SubscriptionStore;
 import org.webhooks.schemas.WebhookSignature;
 import org.webhooks.schemas.WebhooksConfig;
 import org.webhooks.schemas.avro.AttemptOutcome;
+import org.webhooks.schemas.avro.CallEvent;
 import org.webhooks.schemas.avro.DeadLetter;
 import org.webhooks.schemas.avro.DeadLetterKind;
 import org.webhooks.schemas.avro.DeliveryAttempt;
@@ -219,6 +221,30 @@ class EndToEndIT {
     assertThat(dl.getReason()).isNotBlank();
     assertThat(dl.getSourceTopic()).isEqualTo(config.topics().callEvents().name());
     assertThat(bytes(dl.getRawValue())).isEqualTo(garbage);
+  }
+
+  /**
+   * A producer whose clock runs a day behind (or that sets the event's own time): the broker stamps the
+   * record with its publish time, so a subscription created before it was published receives it.
+   */
+  @Test
+  void anEventStampedADayAgoByItsProducerReachesASubscriptionCreatedBeforeItWasPublished() throws Exception {
+    RecordingReceiver receiver = receiver();
+    subscribe("acct_a", receiver.url(), List.of("call.completed"));
+    startServices();
+
+    ObjectNode line = (ObjectNode) examples().get("call.completed").deepCopy();
+    line.put("account_id", "acct_a");
+    CallEvent event = CallEventJson.parse(line, Instant.now());
+    String topic = config.topics().callEvents().name();
+    try (KafkaProducer<String, CallEvent> producer = new KafkaProducer<>(KafkaClients.common(config),
+        new StringSerializer(), config.topics().callEvents().valueSerde(registry).serializer())) {
+      long dayAgo = Instant.now().minus(Duration.ofDays(1)).toEpochMilli();
+      producer.send(new ProducerRecord<>(topic, null, dayAgo, event.getCallId(), event)).get();
+    }
+
+    await().atMost(WAIT).until(() -> receiver.requests().size() >= 1);
+    assertThat(receiver.requests().get(0).header("webhook-id")).isEqualTo("evt_abc123");
   }
 
   @Test

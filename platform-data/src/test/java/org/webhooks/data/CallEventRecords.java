@@ -5,12 +5,16 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.Future;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.webhooks.embedded.EmbeddedStack;
@@ -30,8 +34,11 @@ final class CallEventRecords {
 
   private CallEventRecords() {}
 
-  /** @return a config of fresh topics of one partition on the shared broker and registry, created */
-  static WebhooksConfig freshTopics() {
+  /**
+   * @return a config of fresh topics of one partition on the shared broker and registry, created as
+   *     the platform creates them
+   */
+  static WebhooksConfig platformTopics() {
     EmbeddedStack stack = TestStack.shared();
     WebhooksConfig config = WebhooksConfig.defaults()
         .with(Setting.BOOTSTRAP_SERVERS, stack.bootstrapServers())
@@ -39,6 +46,26 @@ final class CallEventRecords {
         .with(Setting.TOPIC_PREFIX, "t" + UUID.randomUUID() + "-")
         .with(Setting.PARTITIONS, "1")
         .with(Setting.RETRY_SCHEDULE, "");
+    KafkaClients.ensureTopics(config);
+    return config;
+  }
+
+  /**
+   * @return fresh topics as {@link #platformTopics()}, except {@code call-events}, created before as
+   *     a call platform may create it itself: records keep the timestamps their producers set
+   */
+  static WebhooksConfig producerStampedTopics() throws Exception {
+    EmbeddedStack stack = TestStack.shared();
+    WebhooksConfig config = WebhooksConfig.defaults()
+        .with(Setting.BOOTSTRAP_SERVERS, stack.bootstrapServers())
+        .with(Setting.REGISTRY_URL, stack.registryUrl())
+        .with(Setting.TOPIC_PREFIX, "t" + UUID.randomUUID() + "-")
+        .with(Setting.PARTITIONS, "1")
+        .with(Setting.RETRY_SCHEDULE, "");
+    try (Admin admin = Admin.create(KafkaClients.common(config))) {
+      admin.createTopics(List.of(new NewTopic(config.topics().callEvents().name(), 1, (short) 1)
+          .configs(Map.of(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "CreateTime")))).all().get();
+    }
     KafkaClients.ensureTopics(config);
     return config;
   }
@@ -55,8 +82,13 @@ final class CallEventRecords {
     return new ProducerRecord<>("", null, publishedAt.toEpochMilli(), "call_1", event);
   }
 
-  /** Writes the records, in order, to partition 0 of {@code call-events}, and waits for each. */
-  static void publish(WebhooksConfig config, List<ProducerRecord<String, CallEvent>> records) throws Exception {
+  /**
+   * Writes the records, in order, to partition 0 of {@code call-events}, and waits for each.
+   *
+   * @return what the broker answered for each, in order
+   */
+  static List<RecordMetadata> publish(WebhooksConfig config, List<ProducerRecord<String, CallEvent>> records)
+      throws Exception {
     String topic = config.topics().callEvents().name();
     AvroSerde<CallEvent> serde = new AvroSerde<>(new SchemaRegistryClient(config.registryUrl()),
         CallEvent.getClassSchema());
@@ -67,9 +99,11 @@ final class CallEventRecords {
       for (ProducerRecord<String, CallEvent> r : records) {
         sent.add(producer.send(new ProducerRecord<>(topic, 0, r.timestamp(), r.key(), serde.serialize(topic, r.value()))));
       }
+      List<RecordMetadata> out = new ArrayList<>();
       for (Future<RecordMetadata> f : sent) {
-        f.get();
+        out.add(f.get());
       }
+      return out;
     }
   }
 }

@@ -8,13 +8,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.junit.jupiter.api.Test;
 import org.webhooks.schemas.WebhooksConfig;
 import org.webhooks.schemas.avro.CallEvent;
 
 /**
- * Reading {@code call-events} back by publish time, on the real broker and registry, when a producer's
- * clock runs ahead: a record stamped later than the records after it must not hide them.
+ * Reading {@code call-events} back by publish time, on the real broker and registry: on a topic whose
+ * records keep their producers' timestamps, a record stamped ahead must not hide the records after it;
+ * on the topic the platform creates, the broker stamps every record.
  */
 class EventLogTest {
 
@@ -23,7 +25,7 @@ class EventLogTest {
 
   @Test
   void anEventAfterARecordStampedAheadIsFoundByItsPublishTime() throws Exception {
-    WebhooksConfig config = CallEventRecords.freshTopics();
+    WebhooksConfig config = CallEventRecords.producerStampedTopics();
     CallEventRecords.publish(config, List.of(
         CallEventRecords.stamped("evt_1", T0),
         CallEventRecords.stamped("evt_ahead", T0.plus(30, ChronoUnit.MINUTES)),
@@ -38,8 +40,27 @@ class EventLogTest {
   }
 
   @Test
+  void onTheTopicThePlatformCreatesARecordIsStampedWithItsPublishTimeAndFoundByIt() throws Exception {
+    WebhooksConfig config = CallEventRecords.platformTopics();
+    Instant before = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+    // a producer whose clock is a day behind, or that sets the event's own time
+    RecordMetadata sent = CallEventRecords.publish(config,
+        List.of(CallEventRecords.stamped("evt_late_clock", before.minus(1, ChronoUnit.DAYS)))).get(0);
+    Instant publishedAt = Instant.ofEpochMilli(sent.timestamp());
+    assertThat(publishedAt).isAfterOrEqualTo(before);
+
+    EventLog.EventRef ref = new EventLog.EventRef("evt_late_clock", "call.completed", publishedAt);
+    try (EventLog log = new EventLog(config)) {
+      assertThat(log.find(List.of(ref))).containsKey(ref);
+      List<String> read = new ArrayList<>();
+      log.scanCallEvents(before, Instant.now(), null, log.endOffsets(), 100, e -> read.add(e.eventId()));
+      assertThat(read).containsExactly("evt_late_clock");
+    }
+  }
+
+  @Test
   void aRangeReadGoesOnPastARecordStampedAheadAndLeavesItOut() throws Exception {
-    WebhooksConfig config = CallEventRecords.freshTopics();
+    WebhooksConfig config = CallEventRecords.producerStampedTopics();
     CallEventRecords.publish(config, List.of(
         CallEventRecords.stamped("evt_1", T0),
         CallEventRecords.stamped("evt_ahead", T0.plus(30, ChronoUnit.MINUTES)),
@@ -59,7 +80,7 @@ class EventLogTest {
 
   @Test
   void aRangeReadLeavesAPartitionAfterARunOfLaterRecords() throws Exception {
-    WebhooksConfig config = CallEventRecords.freshTopics();
+    WebhooksConfig config = CallEventRecords.producerStampedTopics();
     List<ProducerRecord<String, CallEvent>> records = new ArrayList<>();
     records.add(CallEventRecords.stamped("evt_1", T0));
     Instant later = T0.plusSeconds(5).plus(EventLog.LOOKUP_SLACK).plusSeconds(1);

@@ -75,7 +75,7 @@ class ReplayTest {
   // ---- helpers
 
   private static WebhooksConfig withFiveEvents() throws Exception {
-    WebhooksConfig config = CallEventRecords.freshTopics();
+    WebhooksConfig config = CallEventRecords.producerStampedTopics();
     List<ProducerRecord<String, CallEvent>> records = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
       records.add(CallEventRecords.stamped("evt_" + i, T0.plusSeconds(i)));

@@ -90,7 +90,9 @@ public final class KafkaClients {
    * {@link WebhooksConfig#partitions()} partitions and the record limit of
    * {@link WebhooksConfig#maxEventBytes()} ({@code max.message.bytes}): subscriptions and API keys
    * compacted, idempotency keys compacted and deleted after 24 h, dead letters with long retention,
-   * the rest with the broker's defaults. Of an existing topic only a
+   * call events stamped by the broker ({@code message.timestamp.type=LogAppendTime}: a record's
+   * timestamp is its publish time, the time every rule about "published" reads), the rest with the
+   * broker's defaults. Of an existing topic only a
    * record limit below that is raised (a larger {@code WEBHOOKS_MAX_EVENT_BYTES} then takes effect
    * without recreating topics); a limit that cannot be raised is logged and left.
    *
@@ -118,6 +120,9 @@ public final class KafkaClients {
           cfg.put(TopicConfig.RETENTION_MS_CONFIG, Long.toString(IDEMPOTENCY_RETENTION_MS));
         } else if (name.equals(topics.deadLetters().name())) {
           cfg.put(TopicConfig.RETENTION_MS_CONFIG, Long.toString(DEAD_LETTER_RETENTION_MS));
+        } else if (name.equals(topics.callEvents().name())) {
+          // publish time is the broker's, whatever a producer's clock says or a producer sets
+          cfg.put(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime");
         }
         cfg.put(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(recordLimit(config, name)));
         missing.add(new NewTopic(name, config.partitions(), replication).configs(cfg));
