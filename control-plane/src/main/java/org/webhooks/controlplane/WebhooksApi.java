@@ -99,6 +99,16 @@ final class WebhooksApi {
       ctx.response().putHeader("content-type", "application/json").end(document);
     });
     router.route("/v1/*").handler(BodyHandler.create().setBodyLimit(MAX_BODY_BYTES));
+    // the body handler refuses a body over the limit before any route runs: answered as every error is
+    router.route("/v1/*").failureHandler(ctx -> {
+      if (ctx.statusCode() != 413) {
+        ctx.next();
+        return;
+      }
+      metrics.request(ctx.request().method().name(), "other", 413);
+      ctx.response().setStatusCode(413).putHeader("content-type", "application/json")
+          .end(error(413, "body", "the request body is larger than " + MAX_BODY_BYTES + " bytes").body().toString());
+    });
     on(router, HttpMethod.GET, "/v1/event-types", false, this::eventTypes);
     on(router, HttpMethod.POST, "/v1/webhooks", true, this::create);
     on(router, HttpMethod.GET, "/v1/webhooks", true, this::list);

@@ -107,6 +107,17 @@ class ControlPlaneApiTest {
   }
 
   @Test
+  void aBodyOverTheLimitIsRefusedWithAnErrorNamingTheBody() throws Exception {
+    String description = "x".repeat(WebhooksApi.MAX_BODY_BYTES);
+    Response r = create(keyA, "{\"url\":\"" + URL + "\",\"event_types\":[\"call.completed\"],\"description\":\""
+        + description + "\"}");
+    assertThat(r.status()).isEqualTo(413);
+    assertThat(r.header("content-type")).startsWith("application/json");
+    assertThat(r.body().get("field").asText()).isEqualTo("body");
+    assertThat(r.body().get("error").asText()).contains(String.valueOf(WebhooksApi.MAX_BODY_BYTES), "bytes");
+  }
+
+  @Test
   void anUpdateReplacesTheGivenFieldsAndIsReadBackAtOnce() throws Exception {
     String id = create(keyA, """
         {"url": "%s", "event_types": ["call.completed"], "description": "d", "rate_limit": 5,
