@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
+import org.webhooks.data.Redeliveries;
 import org.webhooks.schemas.Setting;
 import org.webhooks.schemas.avro.AttemptOutcome;
 import org.webhooks.schemas.avro.DeadLetter;
@@ -150,6 +151,17 @@ class CircuitBreakingTest {
       assertThat(f.read(f.topics().retry(Duration.ofHours(1))))
           .filteredOn(t -> t.getDeliveryId().equals(task.getDeliveryId())).hasSize(2);
       assertThat(receiver.received("/down")).hasSize(2);
+
+      // the endpoint is fixed and the probe delay is over: a recovery sends it again, from its dead letter
+      receiver.answer("/down", new Receiver.Status(200, "ok"));
+      clock.advance(Duration.ofMinutes(10));
+      try (Redeliveries redeliveries = new Redeliveries(f.config(), "circuit-test", clock)) {
+        Redeliveries.Recovery recovery = redeliveries.recover(sub, task.getCreatedAt().minusSeconds(60));
+        assertThat(recovery.recovered()).extracting(r -> r.deliveryId() + " " + r.lastOutcome() + " " + r.source())
+            .containsExactly(task.getDeliveryId() + " deferred dead_letter");
+      }
+      await().atMost(WAIT).until(() -> receiver.received("/down").size() == 3);
+      assertThat(receiver.received("/down").get(2).header("webhook-id")).isEqualTo(task.getEventId());
     }
   }
 

@@ -111,10 +111,11 @@ public final class Redeliveries implements AutoCloseable {
   /**
    * Sends again, each once, the endpoint's <em>failed</em> deliveries since {@code since}: those whose
    * last attempt started at or after it, was final and did not succeed. That is a delivery given up on
-   * (dead-lettered after its last retry, or at once when blocked by the address rules or not buildable),
-   * one that got 410 Gone, and one cancelled because the endpoint was disabled or deleted meanwhile.
-   * Deliveries still waiting for a retry, or parked by an open circuit, are not failed: their last attempt
-   * is not final. A dead-lettered delivery is sent from its dead letter, which is marked redelivered
+   * (dead-lettered after its last retry, or at once when blocked by the address rules or not buildable,
+   * or because it stayed parked by an open circuit for longer than the schedule allows: a final
+   * {@code deferred} attempt), one that got 410 Gone, and one cancelled because the endpoint was disabled
+   * or deleted meanwhile. Deliveries still waiting for a retry, or parked by an open circuit, are not
+   * failed: their last attempt is not final. A dead-lettered delivery is sent from its dead letter, which is marked redelivered
    * exactly as {@code dead-letters redeliver} marks it (so neither sends it twice); any other from its
    * event, read back from the event's topic, with a marker naming its last attempt. A failure sent again
    * is not sent again until a later attempt fails anew.
@@ -204,8 +205,10 @@ public final class Redeliveries implements AutoCloseable {
     return new Recovery(recovered, notRecovered, read);
   }
 
+  // a final DEFERRED attempt is a delivery dead-lettered while its endpoint's circuit stayed open
   private static boolean failed(DeliveryAttempt a) {
-    return a.getFinal$() && (AttemptOutcomes.isFailure(a.getOutcome()) || a.getOutcome() == AttemptOutcome.CANCELLED);
+    return a.getFinal$() && (AttemptOutcomes.isFailure(a.getOutcome()) || a.getOutcome() == AttemptOutcome.CANCELLED
+        || a.getOutcome() == AttemptOutcome.DEFERRED);
   }
 
   private static Recovered recovered(DeliveryAttempt a, String source) {
