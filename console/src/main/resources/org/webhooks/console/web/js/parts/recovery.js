@@ -106,7 +106,8 @@ export function givenUp(attempts) {
       continue;
     }
     seen.add(a.delivery_id);
-    if (a.final && [...FAILED_OUTCOMES, 'cancelled'].includes(a.outcome)) {
+    // a final 'deferred' attempt: dead-lettered while the endpoint's circuit stayed open (as recover counts it)
+    if (a.final && [...FAILED_OUTCOMES, 'cancelled', 'deferred'].includes(a.outcome)) {
       out.push(a);
     }
   }
