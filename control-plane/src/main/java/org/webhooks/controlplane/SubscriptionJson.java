@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Set;
 import org.webhooks.data.SubscriptionDraft;
 import org.webhooks.data.SubscriptionPatch;
+import org.webhooks.data.SubscriptionRepresentation;
 import org.webhooks.schemas.avro.Subscription;
 
 /**
@@ -37,23 +38,9 @@ final class SubscriptionJson {
 
   private SubscriptionJson() {}
 
-  /** @return the subscription as the API shows it, without any secret. */
+  /** @return the subscription as the API shows it, without any secret ({@link SubscriptionRepresentation}). */
   static ObjectNode render(Subscription s) {
-    ObjectNode n = JSON.createObjectNode();
-    n.put("id", s.getId());
-    n.put("account_id", s.getAccountId());
-    n.put("url", s.getUrl());
-    n.put("description", s.getDescription());
-    n.set("event_types", JSON.valueToTree(s.getEventTypes()));
-    n.put("filter", s.getFilter());
-    n.put("enabled", s.getEnabled());
-    n.put("disabled_reason", s.getDisabledReason());
-    n.put("rate_limit", s.getRateLimitPerSecond());
-    n.set("headers", JSON.valueToTree(s.getHeaders()));
-    n.set("metadata", JSON.valueToTree(s.getMetadata()));
-    n.put("created_at", s.getCreatedAt().toString());
-    n.put("updated_at", s.getUpdatedAt().toString());
-    return n;
+    return SubscriptionRepresentation.of(s);
   }
 
   /**

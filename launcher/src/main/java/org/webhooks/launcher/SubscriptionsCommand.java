@@ -15,6 +15,7 @@ import org.webhooks.controlplane.TestEvents;
 import org.webhooks.data.SubscriptionDraft;
 import org.webhooks.data.SubscriptionPatch;
 import org.webhooks.data.SubscriptionRepository;
+import org.webhooks.data.SubscriptionRepresentation;
 import org.webhooks.data.SubscriptionRules;
 import org.webhooks.data.SubscriptionStore;
 import org.webhooks.schemas.WebhooksConfig;
@@ -52,23 +53,17 @@ final class SubscriptionsCommand {
     return repository.find(id).orElseThrow(() -> new IllegalArgumentException("ID: no subscription " + id));
   }
 
-  /** JSON of a subscription as the CLI prints it; the secret only when asked (at creation). */
-  static ObjectNode toJson(Subscription s, boolean withSecret) {
+  /**
+   * @return what {@code subscriptions add} prints: {@code id}, {@code account_id}, {@code url},
+   *     {@code event_types} and the {@code secret}, shown only now
+   */
+  static ObjectNode created(Subscription s) {
     ObjectNode node = JSON.createObjectNode();
     node.put("id", s.getId());
     node.put("account_id", s.getAccountId());
     node.put("url", s.getUrl());
     node.putPOJO("event_types", s.getEventTypes());
-    if (withSecret) {
-      node.put("secret", s.getSecrets().get(0).getSecret());
-    }
-    if (!withSecret) {
-      node.put("enabled", s.getEnabled());
-      node.put("created_at", s.getCreatedAt().toString());
-      if (s.getFilter() != null) {
-        node.put("filter", s.getFilter());
-      }
-    }
+    node.put("secret", s.getSecrets().get(0).getSecret());
     return node;
   }
 
@@ -103,7 +98,7 @@ final class SubscriptionsCommand {
       try (SubscriptionStore store = new SubscriptionStore(StackConnection.resolve(config, spec.commandLine().getErr()))) {
         s = repository(store, config).create(draft).subscription();
       }
-      spec.commandLine().getOut().println(toJson(s, true));
+      spec.commandLine().getOut().println(created(s));
       return 0;
     }
   }
@@ -136,7 +131,8 @@ final class SubscriptionsCommand {
       List<Subscription> shown = all.values().stream()
           .filter(s -> account == null || s.getAccountId().equals(account)).toList();
       if (json) {
-        shown.forEach(s -> out.println(toJson(s, false)));
+        // every field the API shows, so that a script may use either
+        shown.forEach(s -> out.println(SubscriptionRepresentation.of(s)));
         return 0;
       }
       String format = "%-24s  %-16s  %-7s  %-40s  %s%n";
@@ -240,7 +236,7 @@ final class SubscriptionsCommand {
         SubscriptionRepository repository = repository(store, config);
         s = repository.update(existing(repository, id), patch).subscription();
       }
-      spec.commandLine().getOut().println(toJson(s, false));
+      spec.commandLine().getOut().println(SubscriptionRepresentation.of(s));
       return 0;
     }
 

@@ -322,7 +322,15 @@ class CliIT {
       JsonNode updated = JSON.readTree(out.toString());
       assertThat(updated.get("event_types")).extracting(JsonNode::asText).containsExactly("ticket.created", "call.failed");
       assertThat(updated.get("enabled").asBoolean()).isFalse();
+      assertThat(updated.get("description").asText()).isEqualTo("CRM");
       assertThat(updated.has("secret")).isFalse();
+      // list --json shows every field the API shows
+      out.getBuffer().setLength(0);
+      assertThat(run(concat(new String[] {"subscriptions", "list", "--json"}, flags))).as(err.toString()).isZero();
+      JsonNode listed = JSON.readTree(out.toString().trim());
+      assertThat(listed).isEqualTo(updated);
+      assertThat(listed.fieldNames()).toIterable().contains("description", "filter", "disabled_reason", "rate_limit",
+          "headers", "metadata", "updated_at");
       assertThat(run(concat(new String[] {"subscriptions", "update", id, "--header", "webhook-id=x"}, local)))
           .isEqualTo(2);
       assertThat(err.toString()).contains("headers: 'webhook-id' cannot be set");
