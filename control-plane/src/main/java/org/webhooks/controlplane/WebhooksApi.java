@@ -99,15 +99,17 @@ final class WebhooksApi {
       ctx.response().putHeader("content-type", "application/json").end(document);
     });
     router.route("/v1/*").handler(BodyHandler.create().setBodyLimit(MAX_BODY_BYTES));
-    // the body handler refuses a body over the limit before any route runs: answered as every error is
+    // the body handler refuses a body over the limit before any route runs: answered as every error is,
+    // after the key (checked in memory), so that a request without a valid key gets 401 on every route
     router.route("/v1/*").failureHandler(ctx -> {
       if (ctx.statusCode() != 413) {
         ctx.next();
         return;
       }
-      metrics.request(ctx.request().method().name(), "other", 413);
-      ctx.response().setStatusCode(413).putHeader("content-type", "application/json")
-          .end(error(413, "body", "the request body is larger than " + MAX_BODY_BYTES + " bytes").body().toString());
+      answer(ctx, "other", () -> {
+        authenticator.authenticate(ctx.request().getHeader("authorization"));
+        throw new ApiError(413, "body", "the request body is larger than " + MAX_BODY_BYTES + " bytes");
+      });
     });
     on(router, HttpMethod.GET, "/v1/event-types", false, this::eventTypes);
     on(router, HttpMethod.POST, "/v1/webhooks", true, this::create);

@@ -115,6 +115,8 @@ class ControlPlaneApiTest {
     assertThat(r.header("content-type")).startsWith("application/json");
     assertThat(r.body().get("field").asText()).isEqualTo("body");
     assertThat(r.body().get("error").asText()).contains(String.valueOf(WebhooksApi.MAX_BODY_BYTES), "bytes");
+    // without a valid key, 401 as on every route
+    assertThat(create("nonsense", "{\"description\":\"" + description + "\"}").status()).isEqualTo(401);
   }
 
   @Test

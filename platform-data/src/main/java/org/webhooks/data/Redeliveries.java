@@ -327,10 +327,13 @@ public final class Redeliveries implements AutoCloseable {
     for (Map.Entry<Integer, Long> e : position.ends().entrySet()) {
       Long partitionEnd = current.get(e.getKey());
       long next = position.next().getOrDefault(e.getKey(), e.getValue());
-      if (partitionEnd == null || e.getValue() > partitionEnd || next < 0 || next > e.getValue()) {
-        throw new IllegalArgumentException("cursor: '" + cursor + "' is not a cursor a replay of call-events returned"
-            + (partitionEnd == null ? " (it has no partition " + e.getKey() + ")"
-                : " (partition " + e.getKey() + " ends at offset " + partitionEnd + ")"));
+      String wrong = partitionEnd == null ? "it has no partition " + e.getKey()
+          : e.getValue() > partitionEnd ? "partition " + e.getKey() + " ends at offset " + partitionEnd
+          : next < 0 || next > e.getValue() ? "partition " + e.getKey() + "'s next offset " + next
+              + " is not within 0.." + e.getValue() : null;
+      if (wrong != null) {
+        throw new IllegalArgumentException("cursor: '" + cursor + "' is not a cursor a replay of call-events returned ("
+            + wrong + ")");
       }
     }
   }

@@ -65,6 +65,10 @@ class ReplayTest {
       assertThatThrownBy(() -> redeliveries.replay(subscription(), T0, T0.plusSeconds(60), otherPartition, 2))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("it has no partition 7");
+      String nextPastEnd = cursor("0=4/3,");
+      assertThatThrownBy(() -> redeliveries.replay(subscription(), T0, T0.plusSeconds(60), nextPastEnd, 2))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("partition 0's next offset 4 is not within 0..3");
       // a cursor within the topic is read
       Redeliveries.Replay r = redeliveries.replay(subscription(), T0, T0.plusSeconds(60), cursor("0=3/5,"), 10);
       assertThat(r.delivered()).isEqualTo(2);
