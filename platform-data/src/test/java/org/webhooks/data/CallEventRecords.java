@@ -39,13 +39,7 @@ final class CallEventRecords {
    *     the platform creates them
    */
   static WebhooksConfig platformTopics() {
-    EmbeddedStack stack = TestStack.shared();
-    WebhooksConfig config = WebhooksConfig.defaults()
-        .with(Setting.BOOTSTRAP_SERVERS, stack.bootstrapServers())
-        .with(Setting.REGISTRY_URL, stack.registryUrl())
-        .with(Setting.TOPIC_PREFIX, "t" + UUID.randomUUID() + "-")
-        .with(Setting.PARTITIONS, "1")
-        .with(Setting.RETRY_SCHEDULE, "");
+    WebhooksConfig config = freshPrefix();
     KafkaClients.ensureTopics(config);
     return config;
   }
@@ -55,19 +49,24 @@ final class CallEventRecords {
    *     a call platform may create it itself: records keep the timestamps their producers set
    */
   static WebhooksConfig producerStampedTopics() throws Exception {
-    EmbeddedStack stack = TestStack.shared();
-    WebhooksConfig config = WebhooksConfig.defaults()
-        .with(Setting.BOOTSTRAP_SERVERS, stack.bootstrapServers())
-        .with(Setting.REGISTRY_URL, stack.registryUrl())
-        .with(Setting.TOPIC_PREFIX, "t" + UUID.randomUUID() + "-")
-        .with(Setting.PARTITIONS, "1")
-        .with(Setting.RETRY_SCHEDULE, "");
+    WebhooksConfig config = freshPrefix();
     try (Admin admin = Admin.create(KafkaClients.common(config))) {
       admin.createTopics(List.of(new NewTopic(config.topics().callEvents().name(), 1, (short) 1)
           .configs(Map.of(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "CreateTime")))).all().get();
     }
     KafkaClients.ensureTopics(config);
     return config;
+  }
+
+  /** @return a config of topics of one partition under a new prefix, on the shared broker and registry */
+  private static WebhooksConfig freshPrefix() {
+    EmbeddedStack stack = TestStack.shared();
+    return WebhooksConfig.defaults()
+        .with(Setting.BOOTSTRAP_SERVERS, stack.bootstrapServers())
+        .with(Setting.REGISTRY_URL, stack.registryUrl())
+        .with(Setting.TOPIC_PREFIX, "t" + UUID.randomUUID() + "-")
+        .with(Setting.PARTITIONS, "1")
+        .with(Setting.RETRY_SCHEDULE, "");
   }
 
   /** @return a call.completed event of acct_1 whose record carries {@code publishedAt} as its Kafka timestamp */
