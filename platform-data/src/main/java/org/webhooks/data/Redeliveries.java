@@ -115,9 +115,9 @@ public final class Redeliveries implements AutoCloseable {
    * or because it stayed parked by an open circuit for longer than the schedule allows: a final
    * {@code deferred} attempt), one that got 410 Gone, and one cancelled because the endpoint was disabled
    * or deleted meanwhile. Deliveries still waiting for a retry, or parked by an open circuit, are not
-   * failed: their last attempt is not final. A dead-lettered delivery is sent from its dead letter, which is marked redelivered
-   * exactly as {@code dead-letters redeliver} marks it (so neither sends it twice); any other from its
-   * event, read back from the event's topic, with a marker naming its last attempt. A failure sent again
+   * failed: their last attempt is not final. A dead-lettered delivery is sent from its dead letter, which
+   * is marked redelivered exactly as {@code dead-letters redeliver} marks it (so neither sends it twice);
+   * any other from its event, read back from the event's topic, with a marker naming its last attempt. A failure sent again
    * is not sent again until a later attempt fails anew.
    *
    * @param subscription the endpoint, enabled
